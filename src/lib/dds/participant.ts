@@ -1,0 +1,241 @@
+/** The typed wrapper over the native binding: one participant on one domain, writers and readers of `User Messages`. */
+import {EventEmitter} from 'node:events'
+import {resolveConfig, validateDomain} from './config.js'
+import {nativeBinding, type NativeEndpointQos, type NativeEvent, type NativeParticipant} from './native.js'
+import {
+  DEFAULT_DOMAIN,
+  DdsError,
+  type MatchedEvent,
+  type ParticipantEvent,
+  type ParticipantOptions,
+  type ReaderQos,
+  type Sample,
+  type WriteResult,
+  type WriterQos,
+} from './types.js'
+
+/** Samples a KEEP_ALL history may hold before the writer reports EBUSY (measured in bench/dds-throughput). */
+export const DEFAULT_MAX_SAMPLES = 100_000
+
+function endpointQos(qos: WriterQos = {}): NativeEndpointQos {
+  const history = qos.history ?? {kind: 'keep-all'}
+  if (history.kind === 'keep-last' && !(Number.isInteger(history.depth) && history.depth > 0)) {
+    throw new DdsError('EINVAL', `KEEP_LAST depth must be a positive integer, got ${history.depth}.`)
+  }
+  const maxSamples = qos.maxSamples ?? DEFAULT_MAX_SAMPLES
+  if (!(Number.isInteger(maxSamples) && maxSamples > 0)) throw new DdsError('EINVAL', `maxSamples must be a positive integer, got ${maxSamples}.`)
+  const partitions = qos.partitions ?? []
+  if (!partitions.every((name) => typeof name === 'string' && name.length > 0)) throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
+  return {
+    reliable: qos.reliable ?? true,
+    transientLocal: qos.durability === 'transient-local',
+    keepLast: history.kind === 'keep-last',
+    depth: history.kind === 'keep-last' ? history.depth : 1,
+    maxSamples: history.kind === 'keep-last' ? Math.max(maxSamples, history.depth) : maxSamples,
+    partitions,
+  }
+}
+
+function nativeError(error: unknown): never {
+  const err = error as Error & {code?: string}
+  if (err instanceof DdsError) throw err
+  const code = err.code === 'ECLOSED' || err.code === 'EINVAL' ? err.code : 'EDDS'
+  throw new DdsError(code, err.message)
+}
+
+/**
+ * A DDS domain participant. Emits 'participant' (ParticipantEvent) for every participant that
+ * joins or leaves the domain. Close it (or let the process exit) to leave the domain.
+ */
+export class Participant extends EventEmitter {
+  readonly domain: number
+  readonly name: string
+  private native: NativeParticipant | undefined
+  private readonly entities = new Map<number, Writer | Reader>()
+  private readonly peers = new Map<string, string>()
+
+  constructor(options: ParticipantOptions = {}) {
+    super()
+    this.domain = validateDomain(options.domain ?? DEFAULT_DOMAIN)
+    this.name = options.name ?? `chatdds-${process.pid}`
+    if (typeof this.name !== 'string' || this.name.length === 0) throw new DdsError('EINVAL', 'A participant name must be a non-empty string.')
+    const config = resolveConfig(options.config)
+    const {Participant: NativeParticipantClass} = nativeBinding()
+    try {
+      this.native = new NativeParticipantClass(this.domain, {...config, name: this.name}, (batch) => this.dispatch(batch))
+    } catch (error) {
+      nativeError(error)
+    }
+  }
+
+  /** Participant GUID prefix, 24 hex digits (the first 24 of each of its writers' GUIDs). */
+  get guidPrefix(): string {
+    return this.call((n) => n.guidPrefix())
+  }
+
+  /** Names of the other participants currently in the domain, by GUID prefix. */
+  get participants(): Map<string, string> {
+    return new Map(this.peers)
+  }
+
+  get closed(): boolean {
+    return this.native === undefined
+  }
+
+  createWriter(qos?: WriterQos): Writer {
+    const native = this.open()
+    const id = this.call((n) => n.createWriter(endpointQos(qos)))
+    const writer = new Writer(this, native, id)
+    this.entities.set(id, writer)
+    return writer
+  }
+
+  createReader(qos?: ReaderQos): Reader {
+    const native = this.open()
+    const id = this.call((n) => n.createReader(endpointQos(qos)))
+    const reader = new Reader(this, native, id)
+    this.entities.set(id, reader)
+    return reader
+  }
+
+  /** Leaves the domain: deletes every writer, reader and the participant. Idempotent. */
+  close(): void {
+    if (!this.native) return
+    const native = this.native
+    this.native = undefined
+    for (const entity of this.entities.values()) entity.markClosed()
+    this.entities.clear()
+    native.close()
+    this.emit('close')
+  }
+
+  /** @internal */
+  forget(id: number): void {
+    this.entities.delete(id)
+    this.native?.deleteEntity(id)
+  }
+
+  private open(): NativeParticipant {
+    if (!this.native) throw new DdsError('ECLOSED', 'The DDS participant is closed.')
+    return this.native
+  }
+
+  private call<T>(fn: (native: NativeParticipant) => T): T {
+    const native = this.open()
+    try {
+      return fn(native)
+    } catch (error) {
+      nativeError(error)
+    }
+  }
+
+  private dispatch(batch: NativeEvent[]): void {
+    let samples: {reader: Reader; samples: Sample[]} | undefined
+    const flush = () => {
+      if (samples) samples.reader.emit('samples', samples.samples)
+      samples = undefined
+    }
+    for (const event of batch) {
+      if (event.kind === 'sample') {
+        const reader = this.entities.get(event.entity)
+        if (!(reader instanceof Reader)) continue
+        if (samples && samples.reader !== reader) flush()
+        samples ??= {reader, samples: []}
+        samples.samples.push({
+          message: event.message,
+          id: `${event.writer}:${event.seq}`,
+          writer: event.writer,
+          seq: event.seq,
+          sourceTimestamp: event.sourceTimestamp,
+          participantName: event.participantName,
+        })
+        continue
+      }
+      flush()
+      if (event.kind === 'participant') {
+        if (event.status === 'changed') continue
+        if (event.status === 'joined') this.peers.set(event.guidPrefix, event.name)
+        else this.peers.delete(event.guidPrefix)
+        const out: ParticipantEvent = {kind: event.status, guidPrefix: event.guidPrefix, name: event.name}
+        this.emit('participant', out)
+      } else {
+        const entity = this.entities.get(event.entity)
+        const out: MatchedEvent = {entity: entity instanceof Writer ? 'writer' : 'reader', count: event.count, change: event.change}
+        entity?.emit('matched', out)
+      }
+    }
+    flush()
+  }
+}
+
+abstract class Endpoint extends EventEmitter {
+  private isClosed = false
+
+  constructor(
+    protected readonly participant: Participant,
+    protected readonly native: NativeParticipant,
+    readonly handle: number,
+  ) {
+    super()
+  }
+
+  get closed(): boolean {
+    return this.isClosed || this.participant.closed
+  }
+
+  /** @internal */
+  markClosed(): void {
+    this.isClosed = true
+  }
+
+  protected check(): void {
+    if (this.closed) throw new DdsError('ECLOSED', 'This DDS endpoint is closed.')
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.markClosed()
+    this.participant.forget(this.handle)
+  }
+}
+
+/** A writer of `User Messages`. Emits 'matched' (MatchedEvent). */
+export class Writer extends Endpoint {
+  /** Writer GUID, 32 hex digits. */
+  readonly guid: string
+
+  constructor(participant: Participant, native: NativeParticipant, handle: number) {
+    super(participant, native, handle)
+    this.guid = native.writerGuid(handle)
+  }
+
+  /** Writes one sample; returns its id. Throws DdsError 'EBUSY' when the history is full (retry later). */
+  write(text: string): WriteResult {
+    if (typeof text !== 'string') throw new DdsError('EINVAL', 'A message must be a string.')
+    this.check()
+    const seq = this.native.write(this.handle, text)
+    if (seq < 0) throw new DdsError('EBUSY', 'The DDS writer history is full; retry once readers have caught up.')
+    return {id: `${this.guid}:${seq}`, writer: this.guid, seq}
+  }
+
+  /** Readers currently matched (our own reader included). */
+  get matchedReaders(): number {
+    this.check()
+    return this.native.matched(this.handle)
+  }
+
+  /** Blocks up to `seconds` until every matched reader acknowledged every sample. For short-lived programs. */
+  waitForAcknowledgments(seconds = 5): boolean {
+    this.check()
+    return this.native.waitForAcknowledgments(this.handle, seconds)
+  }
+}
+
+/** A reader of `User Messages`. Emits 'samples' (Sample[]) in batches and 'matched' (MatchedEvent). */
+export class Reader extends Endpoint {
+  /** Writers currently matched (our own writer included). */
+  get matchedWriters(): number {
+    this.check()
+    return this.native.matched(this.handle)
+  }
+}

@@ -1,0 +1,110 @@
+/** Public types of chatdds's DDS library (src/lib/dds). Commands and the chat server use only these. */
+
+/** The wire contract (DESIGN.md): never change without a new issue. */
+export const TOPIC_NAME = 'User Messages'
+export const TYPE_NAME = 'Chat::UserMessage'
+export const DEFAULT_DOMAIN = 10
+
+/** One unicast peer to announce ourselves to; port omitted = every well-known SPDP port of the domain. */
+export interface Peer {
+  address: string
+  port?: number
+}
+
+/** Discovery/transport settings of one participant (what an rtps.ini maps to). */
+export interface DdsConfig {
+  /** Interface the transport binds to and sends from. Default 127.0.0.1. */
+  interface: string
+  /** SPDP/SEDP/user multicast. Default false. Only ever on `interface`. */
+  multicast: boolean
+  /** Unicast initial peers. Default 127.0.0.1 (all participant ids up to maxParticipantId). */
+  initialPeers: Peer[]
+  /** Participant-id range probed on each initial peer without a port. Default 32. */
+  maxParticipantId: number
+  /** Participant announcement period, seconds. */
+  announcementPeriod: number
+  /** Participant lease duration, seconds: a silent participant is dropped after this. */
+  leaseDuration: number
+  /** Multicast TTL. */
+  ttl: number
+  /** Multicast group address for SPDP when multicast is on (InteropMulticastOverride). */
+  multicastAddress?: string
+  /** UDP socket buffer sizes in bytes. */
+  socketBufferSize: number
+}
+
+export interface ParticipantOptions {
+  domain?: number
+  /** Participant name, visible to other participants (spy shows it). */
+  name?: string
+  config?: Partial<DdsConfig>
+}
+
+export interface WriterQos {
+  /** Default RELIABLE (the wire contract). */
+  reliable?: boolean
+  /** Default VOLATILE. */
+  durability?: 'volatile' | 'transient-local'
+  /** Default KEEP_ALL. */
+  history?: {kind: 'keep-all'} | {kind: 'keep-last'; depth: number}
+  /** Max samples held in the writer history (KEEP_ALL back-pressure bound). */
+  maxSamples?: number
+  partitions?: string[]
+}
+
+export type ReaderQos = WriterQos
+
+/** One sample read from `User Messages`, with the parts of its SampleInfo chatdds uses. */
+export interface Sample {
+  /** The sample's `message` string, exactly as written. */
+  message: string
+  /** Message id: `<writer GUID hex>:<sequence number>` — the same at every reader. */
+  id: string
+  /** Writer GUID, 32 hex digits (participant GUID prefix + entity id). */
+  writer: string
+  /** RTPS sequence number of the sample in its writer. */
+  seq: number
+  /** Source timestamp, ms since the epoch. */
+  sourceTimestamp: number
+  /** Name of the writing participant, when discovery knows it. */
+  participantName?: string
+}
+
+export interface WriteResult {
+  id: string
+  writer: string
+  seq: number
+}
+
+export interface ParticipantEvent {
+  kind: 'joined' | 'left' | 'dropped'
+  /** Participant GUID prefix, 24 hex digits. */
+  guidPrefix: string
+  name: string
+}
+
+export interface MatchedEvent {
+  entity: 'writer' | 'reader'
+  /** Current matched count after the change. */
+  count: number
+  /** +1 matched, -1 unmatched. */
+  change: number
+}
+
+/** Errors thrown by the DDS library carry one of these codes. */
+export type DdsErrorCode =
+  | 'EINVAL' // bad argument, caught before native code
+  | 'EDDS' // Fast DDS refused (return code in message)
+  | 'ECLOSED' // entity already closed
+  | 'EBUSY' // writer history full: retry later
+  | 'ENOBINDING' // the native binding is not built
+
+export class DdsError extends Error {
+  constructor(
+    public readonly code: DdsErrorCode,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'DdsError'
+  }
+}

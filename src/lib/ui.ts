@@ -1,0 +1,38 @@
+/** The one module that knows about colours and terminals. Respects NO_COLOR and non-TTY output. */
+import chalk, {Chalk, type ChalkInstance} from 'chalk'
+
+const useColor = (stream: NodeJS.WriteStream = process.stdout): boolean =>
+  !process.env.NO_COLOR && Boolean(stream.isTTY) && process.env.TERM !== 'dumb'
+
+export const color: ChalkInstance = useColor() ? chalk : new Chalk({level: 0})
+export const errColor: ChalkInstance = useColor(process.stderr) ? chalk : new Chalk({level: 0})
+
+const PREFIX_COLORS = ['cyan', 'magenta', 'yellow', 'green', 'blue', 'red'] as const
+
+/** A stable colour per instance index, for `cluster up` log prefixes. */
+export function prefix(name: string, index: number, width = name.length): string {
+  const paint = color[PREFIX_COLORS[index % PREFIX_COLORS.length]]
+  return paint(name.padEnd(width) + ' |')
+}
+
+/** Local wall-clock time HH:MM:SS.mmm of a ms timestamp. */
+export function clock(ms: number): string {
+  const d = new Date(ms)
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
+}
+
+/** Renders rows as an aligned plain-text table (header first). */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()
+  return [color.bold(line(header)), ...rows.map(line)].join('\n')
+}
+
+/** Ends the process quietly when stdout is a closed pipe (`chatdds tail | head`). */
+export function exitOnEpipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0)
+    throw err
+  })
+}

@@ -1,0 +1,171 @@
+// The Fast DDS binding through its TypeScript wrapper: real participants, in this process and in others.
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {DdsError, Participant, resolveConfig} from '../../../dist/lib/dds/index.js'
+import {eventually, killAll, randomDomain, root, start, waitForOutput} from '../../helpers.js'
+
+const peer = path.join(root, 'test', 'lib', 'dds', 'fixtures', 'dds-peer.js')
+
+describe('DDS binding', function () {
+  this.timeout(60_000)
+  const participants = []
+  const open = (options) => {
+    const participant = new Participant(options)
+    participants.push(participant)
+    return participant
+  }
+  afterEach(async () => {
+    for (const participant of participants.splice(0)) participant.close()
+    await killAll()
+  })
+
+  it('delivers 10,000 samples from one Node process to another: all, once each, in order', async () => {
+    const domain = randomDomain()
+    const sub = start(process.execPath, [peer, 'sub', String(domain), '10000'])
+    await waitForOutput(sub, (out) => out.includes('ready'))
+    const pub = start(process.execPath, [peer, 'pub', String(domain), '10000', 'm-'])
+    assert.deepEqual(await pub.exited, {code: 0, signal: null}, pub.output())
+    assert.deepEqual(await sub.exited, {code: 0, signal: null}, sub.output())
+    const lines = sub.output().split('\n').filter((line) => line && line !== 'ready')
+    assert.equal(lines.length, 10_000)
+    lines.forEach((line, i) => assert.equal(line, `${i + 1} m-${i}`))
+  })
+
+  it('gives every sample an id (writer GUID + sequence number) that the writer also learns, and names the writing participant', async () => {
+    const domain = randomDomain()
+    const alice = open({domain, name: 'alice'})
+    const bob = open({domain, name: 'bob'})
+    const reader = bob.createReader()
+    const writer = alice.createWriter()
+    assert.match(writer.guid, /^[0-9a-f]{32}$/)
+    assert.equal(writer.guid.slice(0, 24), alice.guidPrefix)
+    const received = []
+    reader.on('samples', (samples) => received.push(...samples))
+    await eventually(() => writer.matchedReaders === 1 && reader.matchedWriters === 1)
+    const first = writer.write('hello')
+    const second = writer.write('{"chatdds":1,"room":"r","text":"x"}')
+    assert.deepEqual(first, {id: `${writer.guid}:1`, writer: writer.guid, seq: 1})
+    assert.equal(second.seq, 2)
+    await eventually(() => received.length === 2)
+    assert.deepEqual(
+      received.map(({message, id, writer: w, seq, participantName}) => ({message, id, writer: w, seq, participantName})),
+      [
+        {message: 'hello', id: first.id, writer: writer.guid, seq: 1, participantName: 'alice'},
+        {message: '{"chatdds":1,"room":"r","text":"x"}', id: second.id, writer: writer.guid, seq: 2, participantName: 'alice'},
+      ],
+    )
+    assert.ok(Math.abs(received[0].sourceTimestamp - Date.now()) < 60_000, 'source timestamp is wall-clock ms')
+  })
+
+  it('carries strings of every size and every Unicode plane unchanged', async () => {
+    const domain = randomDomain()
+    const participant = open({domain, name: 'sizes'})
+    const reader = participant.createReader()
+    const writer = participant.createWriter()
+    const received = []
+    reader.on('samples', (samples) => received.push(...samples.map((s) => s.message)))
+    await eventually(() => writer.matchedReaders === 1)
+    const texts = ['', 'é ✓ 𝄞 漢字', 'x'.repeat(255), 'y'.repeat(256), 'z'.repeat(65_536), 'w'.repeat(300_000)]
+    for (const text of texts) writer.write(text)
+    await eventually(() => received.length === texts.length)
+    assert.deepEqual(received, texts)
+  })
+
+  it('reports matches and participants joining and leaving the domain', async () => {
+    const domain = randomDomain()
+    const watcher = open({domain, name: 'watcher'})
+    const events = []
+    watcher.on('participant', (event) => events.push(event))
+    const writer = watcher.createWriter()
+    const matched = []
+    writer.on('matched', (event) => matched.push(event))
+    const visitor = open({domain, name: 'visitor'})
+    visitor.createReader()
+    await eventually(() => matched.length === 1)
+    assert.deepEqual(matched[0], {entity: 'writer', count: 1, change: 1})
+    await eventually(() => events.some((e) => e.kind === 'joined' && e.name === 'visitor'))
+    const visitorPrefix = visitor.guidPrefix
+    assert.equal(watcher.participants.get(visitorPrefix), 'visitor')
+    visitor.close()
+    await eventually(() => events.some((e) => e.kind === 'left' && e.name === 'visitor'))
+    await eventually(() => writer.matchedReaders === 0)
+    assert.equal(watcher.participants.has(visitorPrefix), false)
+  })
+
+  it('keeps partitions apart', async () => {
+    const domain = randomDomain()
+    const participant = open({domain, name: 'partitions'})
+    const readerA = participant.createReader({partitions: ['a']})
+    const writerB = participant.createWriter({partitions: ['b']})
+    const writerA = participant.createWriter({partitions: ['a']})
+    const received = []
+    readerA.on('samples', (samples) => received.push(...samples.map((s) => s.message)))
+    await eventually(() => writerA.matchedReaders === 1)
+    assert.equal(writerB.matchedReaders, 0)
+    writerB.write('for b')
+    writerA.write('for a')
+    await eventually(() => received.length >= 1)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    assert.deepEqual(received, ['for a'])
+  })
+
+  it('validates arguments before native code, with an error code', () => {
+    assert.throws(() => new Participant({domain: 233}), (e) => e instanceof DdsError && e.code === 'EINVAL' && /0 to 232/.test(e.message))
+    assert.throws(() => new Participant({domain: 1.5}), {code: 'EINVAL'})
+    assert.throws(() => new Participant({config: {interface: 'eth0'}}), {code: 'EINVAL'})
+    assert.throws(() => new Participant({config: {initialPeers: [{address: '127.0.0.1', port: 70000}]}}), {code: 'EINVAL'})
+    const participant = open({domain: randomDomain(), name: 'closing'})
+    assert.throws(() => participant.createWriter({history: {kind: 'keep-last', depth: 0}}), {code: 'EINVAL'})
+    const writer = participant.createWriter()
+    assert.throws(() => writer.write(42), {code: 'EINVAL'})
+    participant.close()
+    participant.close()
+    assert.throws(() => writer.write('late'), {code: 'ECLOSED'})
+    assert.throws(() => participant.createReader(), {code: 'ECLOSED'})
+  })
+
+  it('defaults to this host only: loopback interface, no multicast, unicast peers on 127.0.0.1 for 32+ participant ids', () => {
+    const config = resolveConfig()
+    assert.equal(config.interface, '127.0.0.1')
+    assert.equal(config.multicast, false)
+    assert.deepEqual(config.initialPeers, [{address: '127.0.0.1'}])
+    assert.ok(config.maxParticipantId >= 32)
+  })
+
+  it('binds its DDS sockets to 127.0.0.1 only', async () => {
+    const domain = randomDomain()
+    const child = start(process.execPath, [peer, 'idle', String(domain)])
+    await waitForOutput(child, (out) => out.includes('ready'))
+    const sockets = execFileSync('ss', ['-uanpH'], {encoding: 'utf8'})
+      .split('\n')
+      .filter((line) => line.includes(`pid=${child.pid},`))
+    assert.ok(sockets.length >= 2, `expected DDS sockets, got:\n${sockets.join('\n')}`)
+    for (const line of sockets) assert.match(line.split(/\s+/)[3], /^127\.0\.0\.1:\d+$/, line)
+  })
+
+  it('lets a process with an open participant exit 0 soon after SIGINT', async () => {
+    const child = start(process.execPath, [peer, 'idle', String(randomDomain())])
+    await waitForOutput(child, (out) => out.includes('ready'))
+    const sentAt = Date.now()
+    child.kill('SIGINT')
+    const result = await Promise.race([child.exited, new Promise((resolve) => setTimeout(() => resolve('hung'), 5000))])
+    assert.deepEqual(result, {code: 0, signal: null})
+    // The issue asks for < 1 s; the figure is printed, not asserted (shared CI cores).
+    console.log(`      exited ${Date.now() - sentAt} ms after SIGINT`)
+  })
+
+  it('builds its type support from idl/Chat.idl: the committed sources are what fastddsgen generates', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'chatdds-gen-'))
+    try {
+      execFileSync(path.join(root, 'scripts', 'gen-types.sh'), [out])
+      for (const file of ['Chat.h', 'Chat.cxx', 'ChatPubSubTypes.h', 'ChatPubSubTypes.cxx']) {
+        assert.equal(fs.readFileSync(path.join(out, file), 'utf8'), fs.readFileSync(path.join(root, 'src', 'native', 'gen', file), 'utf8'), file)
+      }
+    } finally {
+      fs.rmSync(out, {recursive: true, force: true})
+    }
+  })
+})
