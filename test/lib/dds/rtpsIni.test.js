@@ -1,0 +1,176 @@
+// OpenDDS rtps.ini → DdsConfig: exact values, exact warnings, errors naming file:line.
+import assert from 'node:assert/strict'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {formatWarning, loadRtpsIni, parseRtpsIni} from '../../../dist/lib/dds/rtpsIni.js'
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/ini')
+const fixture = (name) => path.join(fixtures, name)
+
+/** Asserts that `run` throws ChatddsError EINI (exit 1) with exactly `message`. */
+function assertIniError(run, message) {
+  assert.throws(run, (error) => {
+    assert.equal(error.name, 'ChatddsError')
+    assert.equal(error.code, 'EINI')
+    assert.equal(error.exit, 1)
+    assert.equal(error.message, message)
+    return true
+  })
+}
+
+describe('rtpsIni', () => {
+  describe('loadRtpsIni on fixtures', () => {
+    it("loads the reference example's rtps.ini with no warning: domain 10, multicast off, 30 s announcements", () => {
+      const file = fixture('reference.ini')
+      assert.deepEqual(loadRtpsIni(file), {domain: 10, config: {announcementPeriod: 30, multicast: false}, warnings: []})
+    })
+
+    it('rejects a broken section header, naming the exact line', () => {
+      const file = fixture('broken-header.ini')
+      assertIniError(() => loadRtpsIni(file), `${file}:2: broken section header "[domain/10"; write it as [common] or [kind/name], e.g. [domain/10].`)
+    })
+
+    it('warns exactly once, with the right line, about a key it does not apply', () => {
+      const file = fixture('unknown-key.ini')
+      const result = loadRtpsIni(file)
+      assert.deepEqual(result.warnings, [
+        {file, line: 3, message: 'key DCPSDebugLevel is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning'},
+      ])
+      assert.equal(formatWarning(result.warnings[0]), `${file}:3: key DCPSDebugLevel is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning`)
+      assert.equal(result.domain, 10)
+      assert.deepEqual(result.config, {})
+    })
+
+    it('refuses DCPSSecurity=1: chatdds has no DDS Security', () => {
+      const file = fixture('security.ini')
+      assertIniError(() => loadRtpsIni(file), `${file}:2: DDS Security (DCPSSecurity=1) is not supported by chatdds; set DCPSSecurity=0 or remove the key.`)
+    })
+
+    it('maps 3 SpdpSendAddrs to exactly 3 initial peers, port optional', () => {
+      const result = loadRtpsIni(fixture('send-addrs.ini'))
+      assert.deepEqual(result, {
+        domain: 12,
+        config: {
+          initialPeers: [
+            {address: '127.0.0.1', port: 10010},
+            {address: '127.0.0.1', port: 10012},
+            {address: '192.168.1.20'},
+          ],
+        },
+        warnings: [],
+      })
+    })
+
+    it('skips comments (# and ;), blank lines and surrounding whitespace', () => {
+      assert.deepEqual(loadRtpsIni(fixture('comments.ini')), {domain: 11, config: {}, warnings: []})
+    })
+
+    it('rejects a key before any section', () => {
+      const file = fixture('key-before-section.ini')
+      assertIniError(() => loadRtpsIni(file), `${file}:2: key DCPSGlobalTransportConfig comes before any [section]; put it under [common] or the section it belongs to.`)
+    })
+
+    it('rejects a non-numeric domain id', () => {
+      const file = fixture('bad-domain.ini')
+      assertIniError(() => loadRtpsIni(file), `${file}:4: domain id "ten" is not a number from 0 to 232; write the section as [domain/10].`)
+    })
+
+    it('turns multicast on only when the file says so, on the named interface', () => {
+      assert.deepEqual(loadRtpsIni(fixture('multicast-on.ini')), {domain: 10, config: {multicast: true, interface: '192.168.1.5'}, warnings: []})
+    })
+
+    it('names the file and what to do when the file cannot be read', () => {
+      const file = path.join(os.tmpdir(), `chatdds-no-such-${process.pid}.ini`)
+      assertIniError(() => loadRtpsIni(file), `Cannot read the DDS config file ${file} (ENOENT); check the path given to --dds-config or -DCPSConfigFile.`)
+      assertIniError(() => loadRtpsIni(fixtures), `Cannot read the DDS config file ${fixtures} (EISDIR); check the path given to --dds-config or -DCPSConfigFile.`)
+    })
+  })
+
+  describe('parseRtpsIni', () => {
+    const file = 'rtps.ini'
+
+    it('maps every discovery key with a Fast DDS meaning', () => {
+      const text = [
+        '[domain/7]',
+        '[rtps_discovery/DEFAULT_RTPS]',
+        'ResendPeriod=2.5',
+        'LeaseDuration=20',
+        'TTL=3',
+        'InteropMulticastOverride=239.255.0.2',
+        'SedpMulticast=1',
+        'SpdpLocalAddress=10.0.0.4',
+      ].join('\n')
+      assert.deepEqual(parseRtpsIni(text, file), {
+        domain: 7,
+        config: {announcementPeriod: 2.5, leaseDuration: 20, ttl: 3, multicastAddress: '239.255.0.2', multicast: true, interface: '10.0.0.4'},
+        warnings: [],
+      })
+    })
+
+    it('also accepts whitespace-separated SpdpSendAddrs, as OpenDDS does', () => {
+      const text = '[domain/10]\n[rtps_discovery/DEFAULT_RTPS]\nSpdpSendAddrs=127.0.0.1:9910 127.0.0.1:9912,\tpeer-2.lan:9914\n'
+      assert.deepEqual(parseRtpsIni(text, file).config.initialPeers, [
+        {address: '127.0.0.1', port: 9910},
+        {address: '127.0.0.1', port: 9912},
+        {address: 'peer-2.lan', port: 9914},
+      ])
+    })
+
+    it('leaves multicast unset when no key mentions it, and has no domain without [domain/N]', () => {
+      assert.deepEqual(parseRtpsIni('[common]\nDCPSGlobalTransportConfig=$file\n', file), {domain: undefined, config: {}, warnings: []})
+    })
+
+    it('warns about a second domain, an unused discovery section, a non-rtps_udp transport and a local_address port', () => {
+      const text = [
+        '[domain/10]', //                  1
+        '[domain/11]', //                  2
+        'DiscoveryConfig=other', //        3
+        '[rtps_discovery/other]', //       4
+        'SpdpSendAddrs=10.0.0.9', //       5
+        '[transport/tcp1]', //             6
+        'transport_type=tcp', //           7
+        'local_address=10.0.0.1', //       8
+        '[transport/udp1]', //             9
+        'transport_type=rtps_udp', //      10
+        'local_address=127.0.0.1:7610', // 11
+      ].join('\n')
+      const result = parseRtpsIni(text, file)
+      assert.deepEqual(result.config, {interface: '127.0.0.1'})
+      assert.deepEqual(result.warnings.map(formatWarning), [
+        'rtps.ini:2: section [domain/11] is not applied by chatdds (it joins one domain, the first in the file: 10); use --domain to pick another',
+        'rtps.ini:4: section [rtps_discovery/other] is not applied by chatdds (no domain uses it; the domain uses DEFAULT_RTPS)',
+        'rtps.ini:7: section [transport/tcp1] is not applied by chatdds (transport_type=tcp; chatdds only speaks rtps_udp)',
+        'rtps.ini:11: port 7610 of key local_address is not applied by chatdds (ports follow the RTPS formula); only the interface 127.0.0.1 is',
+      ])
+    })
+
+    it('warns when a later key overrides a field set earlier', () => {
+      const text = '[domain/10]\n[rtps_discovery/DEFAULT_RTPS]\nSpdpLocalAddress=10.0.0.1\n[transport/t]\ntransport_type=rtps_udp\nlocal_address=10.0.0.2\n'
+      const result = parseRtpsIni(text, file)
+      assert.deepEqual(result.config, {interface: '10.0.0.2'})
+      assert.deepEqual(result.warnings.map(formatWarning), ['rtps.ini:6: key local_address overrides the interface set at line 3'])
+    })
+
+    it('rejects invalid values of mapped keys with file:line', () => {
+      const discovery = (line) => `[domain/10]\n[rtps_discovery/DEFAULT_RTPS]\n${line}\n`
+      assertIniError(() => parseRtpsIni(discovery('ResendPeriod=soon'), file), 'rtps.ini:3: ResendPeriod=soon is not a positive number of seconds; write e.g. ResendPeriod=30.')
+      assertIniError(() => parseRtpsIni(discovery('SpdpSendAddrs=127.0.0.1:9910,,10.0.0.2'), file), 'rtps.ini:3: "" in SpdpSendAddrs is not host or host:port; write e.g. SpdpSendAddrs=127.0.0.1:9910.')
+      assertIniError(() => parseRtpsIni(discovery('SpdpSendAddrs=127.0.0.1:99999'), file), 'rtps.ini:3: "127.0.0.1:99999" in SpdpSendAddrs is not host or host:port; write e.g. SpdpSendAddrs=127.0.0.1:9910.')
+      assertIniError(() => parseRtpsIni(discovery('SedpMulticast=yes'), file), 'rtps.ini:3: SedpMulticast=yes is not 0 or 1; write SedpMulticast=0 or SedpMulticast=1.')
+      assertIniError(() => parseRtpsIni(discovery('TTL=300'), file), 'rtps.ini:3: TTL=300 is not a TTL from 0 to 255; write e.g. TTL=1.')
+      assertIniError(() => parseRtpsIni(discovery('InteropMulticastOverride=10.0.0.1'), file), 'rtps.ini:3: InteropMulticastOverride=10.0.0.1 is not an IPv4 multicast group; write e.g. InteropMulticastOverride=239.255.0.1.')
+    })
+
+    it('rejects other malformed lines and references with file:line', () => {
+      assertIniError(() => parseRtpsIni('[common]\n[]\n', file), 'rtps.ini:2: broken section header "[]"; write it as [common] or [kind/name], e.g. [domain/10].')
+      assertIniError(() => parseRtpsIni('[common]\nDCPSSecurity\n', file), 'rtps.ini:2: "DCPSSecurity" is neither a [section] header nor key=value; fix it or comment it out with #.')
+      assertIniError(() => parseRtpsIni('[transport]\n', file), 'rtps.ini:1: section [transport] needs a name; write it as [transport/NAME].')
+      assertIniError(() => parseRtpsIni('[transport/t]\nuse_multicast=0\n', file), 'rtps.ini:1: section [transport/t] has no transport_type; add transport_type=rtps_udp.')
+      assertIniError(
+        () => parseRtpsIni('[domain/10]\nDiscoveryConfig=nowhere\n', file),
+        'rtps.ini:2: DiscoveryConfig=nowhere names no [rtps_discovery/nowhere] section (chatdds only does RTPS discovery); add that section or use DEFAULT_RTPS.',
+      )
+    })
+  })
+})
