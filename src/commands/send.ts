@@ -1,0 +1,58 @@
+import {Args, Command, Flags} from '@oclif/core'
+
+import * as clientFlags from '../lib/client/flags.js'
+import {readLines, type SentMessage, sendMessages} from '../lib/client/send.js'
+import {ChatddsError} from '../lib/errors.js'
+
+export default class Send extends Command {
+  static summary = 'Send a message and wait until it came back through the cluster.'
+
+  static description = `Connects to a chatdds server with the chatdds.v1 protocol, joins the room, sends the message and \
+waits for the message itself (the id the server acknowledged) to come back from DDS, like every member of the room gets it. \
+Exit status 0 only when every message came back within --timeout.
+
+With TEXT "-", or no TEXT and piped stdin, every non-empty line of stdin is one message.`
+
+  static enableJsonFlag = true
+
+  static args = {
+    // ignoreStdin: oclif would otherwise slurp piped stdin (racing a 10 ms timer) into TEXT as one message.
+    text: Args.string({description: 'The message; "-" reads one message per line from stdin.', ignoreStdin: true}),
+  }
+
+  static flags = {
+    port: clientFlags.port({char: 'p', description: 'Port of the chatdds server (`chatdds serve --port`).', required: true}),
+    host: clientFlags.host,
+    room: Flags.string({char: 'r', description: 'Room to send to.', default: 'general'}),
+    name: clientFlags.name,
+    timeout: clientFlags.seconds({description: 'Seconds to wait for the connection, and for each message to come back.', default: 5}),
+  }
+
+  static examples = [
+    {description: 'Send one message to #general of the instance on port 7000', command: '<%= config.bin %> <%= command.id %> --port 7000 "hello"'},
+    {description: 'Send as alice to #random', command: '<%= config.bin %> <%= command.id %> -p 7001 --room random --name alice "hi all"'},
+    {description: 'One message per line of a file, with JSON output', command: '<%= config.bin %> <%= command.id %> -p 7000 --json - < lines.txt'},
+  ]
+
+  async run(): Promise<SentMessage[]> {
+    const {args, flags} = await this.parse(Send)
+    const fromStdin = args.text === undefined || args.text === '-'
+    if (args.text === '' || (args.text === undefined && process.stdin.isTTY))
+      this.error('No text to send; pass TEXT or pipe lines on stdin.', {exit: 2})
+
+    try {
+      return await sendMessages({
+        host: flags.host,
+        port: flags.port,
+        room: flags.room,
+        name: flags.name,
+        texts: fromStdin ? readLines(process.stdin) : [args.text!],
+        timeoutMs: flags.timeout * 1000,
+        onSent: (sent) => this.log(`sent ${sent.id} in ${sent.roundTripMs} ms`),
+      })
+    } catch (error) {
+      if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
+      throw error
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/** `chatdds tail`: follow rooms, reconnecting (rotating through ports) and resuming without gap or duplicate. */
+import {ChatddsError} from '../errors.js'
+import {ChatClient, DEFAULT_HOST, DEFAULT_TIMEOUT_MS, describeClose, seconds, serverUrl} from './chatClient.js'
+import {MessageCursor} from './cursor.js'
+import type {MessageFrame} from './frames.js'
+
+export const FIRST_RETRY_MS = 100
+export const MAX_RETRY_MS = 2000
+
+export interface TailOptions {
+  host?: string
+  /** Tried in order; after a drop the next one in the list is tried first, round and round. */
+  ports: number[]
+  /** Default ['general']. */
+  rooms?: string[]
+  /** End successfully after this many messages. */
+  count?: number
+  /** End after this long: a failure when `count` was not reached, a normal end without `count`. */
+  timeoutMs?: number
+  /** Replay the last N messages of each room on the first join. */
+  history?: number
+  name?: string
+  /** Bound on each connection attempt and join. Default 5000. */
+  connectTimeoutMs?: number
+}
+
+export interface TailResult {
+  received: number
+  reason: 'count' | 'timeout' | 'closed'
+}
+
+export interface Tail {
+  /** Settles when the tail ends: resolves on count / timeout without count / close(), rejects on failure. */
+  done: Promise<TailResult>
+  /** Stops following (SIGINT); resolves like `done`. */
+  close(): Promise<TailResult>
+}
+
+/**
+ * Follows `rooms`, calling `onMessage` once per message (replays included, duplicates never) and
+ * `onNotice` with one-line status sentences (connection lost, reconnected, possible gap). Prints nothing.
+ */
+export function tail(options: TailOptions, onMessage: (message: MessageFrame) => void, onNotice: (notice: string) => void): Tail {
+  const host = options.host ?? DEFAULT_HOST
+  const rooms = options.rooms?.length ? options.rooms : ['general']
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS
+  const {ports, count} = options
+  const seen = new MessageCursor()
+  const urlOf = (index: number) => serverUrl(host, ports[index % ports.length])
+
+  let received = 0
+  let stopped = false
+  let client: ChatClient | undefined
+  let portIndex = 0
+  let wakeUp: (() => void) | undefined
+  let resolveDone!: (result: TailResult) => void
+  let rejectDone!: (error: Error) => void
+  const done = new Promise<TailResult>((resolve, reject) => {
+    resolveDone = resolve
+    rejectDone = reject
+  })
+  // A caller that only uses close() must not see an "unhandled" rejection.
+  done.catch(() => {})
+
+  const finish = async (outcome: TailResult | Error) => {
+    if (stopped) return
+    stopped = true
+    clearTimeout(deadline)
+    wakeUp?.()
+    await client?.close()
+    if (outcome instanceof Error) rejectDone(outcome)
+    else resolveDone(outcome)
+  }
+
+  const deadline =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          if (count === undefined) {
+            void finish({received, reason: 'timeout'})
+            return
+          }
+
+          void finish(
+            new ChatddsError(
+              'ETIMEDOUT',
+              `Only ${received} of ${count} messages arrived within ${seconds(options.timeoutMs!)}; raise --timeout or check that messages are being sent to ${rooms.map((r) => `#${r}`).join(', ')}.`,
+            ),
+          )
+        }, options.timeoutMs)
+
+  const deliver = (message: MessageFrame) => {
+    if (stopped) return
+    received++
+    try {
+      onMessage(message)
+    } catch (error) {
+      void finish(error as Error)
+      return
+    }
+
+    if (count !== undefined && received >= count) void finish({received, reason: 'count'})
+  }
+
+  /** Attaches to a fresh connection and joins (or resumes) every room; false when it dropped meanwhile. */
+  const subscribe = async (connection: ChatClient, resume: boolean): Promise<boolean> => {
+    if (stopped) {
+      await connection.close()
+      return false
+    }
+
+    client = connection
+    connection.on('message', deliver)
+    connection.on('serverError', (error) => onNotice(error.message))
+    connection.once('close', (code) => onDrop(connection, code))
+    try {
+      const joins = await Promise.all(rooms.map((room) => (resume ? connection.resume(room) : connection.join(room, {history: options.history}))))
+      for (const joined of joins) {
+        if (joined.recovered === false)
+          onNotice(`${connection.url} no longer holds every message of #${joined.room} since the last one shown; some may be missing.`)
+      }
+
+      return true
+    } catch (error) {
+      // A dropped connection is handled by onDrop; anything else (the server refused the join) ends the tail.
+      if (!(error instanceof ChatddsError && error.code === 'ECONNRESET')) void finish(error as Error)
+      return false
+    }
+  }
+
+  const onDrop = (connection: ChatClient, code: number) => {
+    if (stopped || connection !== client) return
+    client = undefined
+    portIndex = (portIndex + 1) % ports.length
+    onNotice(`connection to ${connection.url} lost (${describeClose(code)}); reconnecting to ${urlOf(portIndex)}`)
+    void reconnect()
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      wakeUp = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+
+  const connect = (index: number) =>
+    ChatClient.connect({host, port: ports[index], name: options.name, timeoutMs: connectTimeoutMs, seen})
+
+  const reconnect = async () => {
+    for (let delay = FIRST_RETRY_MS; !stopped; delay = Math.min(MAX_RETRY_MS, delay * 2)) {
+      await sleep(delay)
+      if (stopped) return
+      const url = urlOf(portIndex)
+      let connection: ChatClient
+      try {
+        connection = await connect(portIndex)
+      } catch (error) {
+        portIndex = (portIndex + 1) % ports.length
+        const next = Math.min(MAX_RETRY_MS, delay * 2)
+        onNotice(`${url} unavailable (${(error as ChatddsError).code ?? 'error'}); retrying ${urlOf(portIndex)} in ${next} ms`)
+        continue
+      }
+
+      if (await subscribe(connection, true)) onNotice(`reconnected to ${url}; resumed ${rooms.map((r) => `#${r}`).join(', ')}`)
+      return
+    }
+  }
+
+  const start = async () => {
+    const failures: ChatddsError[] = []
+    for (portIndex = 0; portIndex < ports.length; portIndex++) {
+      try {
+        const connection = await connect(portIndex)
+        await subscribe(connection, false)
+        return
+      } catch (error) {
+        if (!(error instanceof ChatddsError)) throw error
+        failures.push(error)
+      }
+    }
+
+    portIndex = 0
+    const refused = failures.every((f) => f.code === 'ECONNREFUSED')
+    if (refused && ports.length > 1)
+      throw new ChatddsError(
+        'ECONNREFUSED',
+        `No chatdds server at ${ports.map((_, i) => urlOf(i)).join(', ')}; start one with \`chatdds serve --port ${ports[0]}\`.`,
+      )
+    throw failures.find((f) => f.code !== 'ECONNREFUSED') ?? failures[0]
+  }
+
+  start().catch((error) => finish(error))
+
+  return {
+    done,
+    async close() {
+      await finish({received, reason: 'closed'})
+      return done
+    },
+  }
+}
