@@ -104,7 +104,8 @@ class ParticipantCore {
   EventsTsfn tsfn;
 
   fdds::DomainParticipant* participant = nullptr;
-  fdds::Topic* topic = nullptr;
+  fdds::Topic* topic = nullptr;                  // `User Messages`
+  std::map<std::string, fdds::Topic*> topics;   // by name, `User Messages` included
   fdds::TypeSupport type{new Chat::UserMessagePubSubType()};
 
   std::mutex namesMutex;
@@ -326,6 +327,7 @@ struct EndpointQos {
   int32_t depth = 1;
   int32_t maxSamples = 100000;
   std::vector<std::string> partitions;
+  std::string topic = kTopicName;
 };
 
 EndpointQos ParseEndpointQos(const Napi::Object& obj) {
@@ -336,6 +338,7 @@ EndpointQos ParseEndpointQos(const Napi::Object& obj) {
   qos.depth = static_cast<int32_t>(NumberOr(obj, "depth", 1));
   qos.maxSamples = static_cast<int32_t>(NumberOr(obj, "maxSamples", 100000));
   qos.partitions = StringsOf(obj, "partitions");
+  qos.topic = StringOr(obj, "topic", kTopicName);
   return qos;
 }
 
@@ -391,6 +394,15 @@ class Participant : public Napi::ObjectWrap<Participant> {
   Napi::Value DeleteEntity(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value GuidPrefix(const Napi::CallbackInfo& info);
+
+  // The topic named by qos.topic (default `User Messages`), created on first use; all share the type.
+  fdds::Topic* TopicFor(const std::string& name) {
+    auto it = core_->topics.find(name);
+    if (it != core_->topics.end()) return it->second;
+    fdds::Topic* topic = core_->participant->create_topic(name, core_->type.get_type_name(), fdds::TOPIC_QOS_DEFAULT);
+    if (topic != nullptr) core_->topics[name] = topic;
+    return topic;
+  }
 
   bool CheckOpen(Napi::Env env) {
     if (core_ && core_->participant) return true;
@@ -507,6 +519,7 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
   }
   core_->type.register_type(core_->participant);
   core_->topic = core_->participant->create_topic(kTopicName, core_->type.get_type_name(), fdds::TOPIC_QOS_DEFAULT);
+  if (core_->topic != nullptr) core_->topics[kTopicName] = core_->topic;
   if (core_->topic == nullptr) {
     Shutdown();
     ThrowError(env, "EDDS", "Fast DDS could not create the topic `User Messages`");
@@ -535,6 +548,7 @@ void Participant::Shutdown() {
     fdds::DomainParticipantFactory::get_instance()->delete_participant(core_->participant);
     core_->participant = nullptr;
     core_->topic = nullptr;
+    core_->topics.clear();
     writers_.clear();
     readers_.clear();
   }
@@ -548,6 +562,8 @@ Napi::Value Participant::CreateWriter(const Napi::CallbackInfo& info) {
   if (!CheckOpen(env)) return env.Undefined();
   EndpointQos in = ParseEndpointQos(info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
                                                                             : Napi::Object::New(env));
+  fdds::Topic* topic = TopicFor(in.topic);
+  if (topic == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create the topic `" + in.topic + "`");
   fdds::PublisherQos pubQos = fdds::PUBLISHER_QOS_DEFAULT;
   for (const auto& name : in.partitions) pubQos.partition().push_back(name.c_str());
   WriterEntry entry;
@@ -569,7 +585,7 @@ Napi::Value Participant::CreateWriter(const Napi::CallbackInfo& info) {
 
   const int32_t id = nextId_++;
   entry.listener = std::make_unique<WriterListener>(core_, id);
-  entry.writer = entry.publisher->create_datawriter(core_->topic, qos, entry.listener.get(),
+  entry.writer = entry.publisher->create_datawriter(topic, qos, entry.listener.get(),
                                                     fdds::StatusMask::publication_matched());
   if (entry.writer == nullptr) {
     core_->participant->delete_publisher(entry.publisher);
@@ -584,6 +600,8 @@ Napi::Value Participant::CreateReader(const Napi::CallbackInfo& info) {
   if (!CheckOpen(env)) return env.Undefined();
   EndpointQos in = ParseEndpointQos(info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
                                                                             : Napi::Object::New(env));
+  fdds::Topic* topic = TopicFor(in.topic);
+  if (topic == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create the topic `" + in.topic + "`");
   fdds::SubscriberQos subQos = fdds::SUBSCRIBER_QOS_DEFAULT;
   for (const auto& name : in.partitions) subQos.partition().push_back(name.c_str());
   ReaderEntry entry;
@@ -597,7 +615,7 @@ Napi::Value Participant::CreateReader(const Napi::CallbackInfo& info) {
   const int32_t id = nextId_++;
   entry.listener = std::make_unique<ReaderListener>(core_, id);
   fdds::StatusMask mask = fdds::StatusMask::data_available() << fdds::StatusMask::subscription_matched();
-  entry.reader = entry.subscriber->create_datareader(core_->topic, qos, entry.listener.get(), mask);
+  entry.reader = entry.subscriber->create_datareader(topic, qos, entry.listener.get(), mask);
   if (entry.reader == nullptr) {
     core_->participant->delete_subscriber(entry.subscriber);
     return ThrowError(env, "EDDS", "Fast DDS could not create the reader (check the QoS)");

@@ -18,6 +18,7 @@ export interface NativeEndpointQos {
   maxSamples: number
   partitions: string[]
   heartbeatPeriod?: number
+  topic: string
 }
 
 export interface NativeParticipant {

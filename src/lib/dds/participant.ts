@@ -4,6 +4,7 @@ import {resolveConfig, validateDomain} from './config.js'
 import {nativeBinding, type NativeEndpointQos, type NativeEvent, type NativeParticipant} from './native.js'
 import {
   DEFAULT_DOMAIN,
+  TOPIC_NAME,
   DdsError,
   type MatchedEvent,
   type ParticipantEvent,
@@ -26,7 +27,10 @@ function endpointQos(qos: WriterQos = {}): NativeEndpointQos {
   if (!(Number.isInteger(maxSamples) && maxSamples > 0)) throw new DdsError('EINVAL', `maxSamples must be a positive integer, got ${maxSamples}.`)
   const partitions = qos.partitions ?? []
   if (!partitions.every((name) => typeof name === 'string' && name.length > 0)) throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
+  const topic = qos.topic ?? TOPIC_NAME
+  if (typeof topic !== 'string' || topic.length === 0) throw new DdsError('EINVAL', 'A topic name must be a non-empty string.')
   return {
+    topic,
     reliable: qos.reliable ?? true,
     transientLocal: qos.durability === 'transient-local',
     keepLast: history.kind === 'keep-last',

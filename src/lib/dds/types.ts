@@ -50,6 +50,8 @@ export interface WriterQos {
   /** Max samples held in the writer history (KEEP_ALL back-pressure bound). */
   maxSamples?: number
   partitions?: string[]
+  /** Topic name; default `User Messages`. Every topic carries the type Chat::UserMessage (one string). */
+  topic?: string
 }
 
 export type ReaderQos = WriterQos

@@ -112,6 +112,25 @@ describe('DDS binding', function () {
     assert.deepEqual(received, ['for a'])
   })
 
+  it('keeps other topics apart from `User Messages`, and gives late TRANSIENT_LOCAL readers the last samples', async () => {
+    const domain = randomDomain()
+    const participant = open({domain, name: 'topics'})
+    const chat = participant.createReader()
+    const chatMessages = []
+    chat.on('samples', (samples) => chatMessages.push(...samples.map((s) => s.message)))
+    const durable = {topic: 'chatdds test', durability: 'transient-local', history: {kind: 'keep-last', depth: 2}}
+    const writer = participant.createWriter(durable)
+    writer.write('one')
+    writer.write('two')
+    writer.write('three')
+    const late = participant.createReader(durable)
+    const lateMessages = []
+    late.on('samples', (samples) => lateMessages.push(...samples.map((s) => s.message)))
+    await eventually(() => lateMessages.length === 2)
+    assert.deepEqual(lateMessages, ['two', 'three'])
+    assert.deepEqual(chatMessages, [])
+  })
+
   it('validates arguments before native code, with an error code', () => {
     assert.throws(() => new Participant({domain: 233}), (e) => e instanceof DdsError && e.code === 'EINVAL' && /0 to 232/.test(e.message))
     assert.throws(() => new Participant({domain: 1.5}), {code: 'EINVAL'})
