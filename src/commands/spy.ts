@@ -1,0 +1,101 @@
+import {Command, Flags} from '@oclif/core'
+import {resolveDdsSettings} from '../lib/dds/settings.js'
+import {startSpy, type SpiedSample} from '../lib/dds/spy.js'
+import {ddsFlags} from '../lib/ddsFlags.js'
+import {ChatddsError} from '../lib/errors.js'
+import {clock, color, exitOnEpipe} from '../lib/ui.js'
+
+export default class Spy extends Command {
+  static summary = 'Join the DDS domain directly and print every "User Messages" sample, with where it came from.'
+
+  static description = `Spy is a plain DDS reader (RELIABLE, VOLATILE), like the reference servers' reader: it sees what \
+every chatdds instance and every other DDS program on the domain writes, whether or not any websocket client is connected.
+
+Each line shows the local receive time, the writing participant (its name, or its GUID prefix when discovery has not named \
+it), and the room, sender and text of a chatdds envelope or the raw text of a plain message. --json prints one JSON object \
+per line (NDJSON) with the raw "message" string among its fields. --participants also prints participants joining (+) and \
+leaving (-) the domain.
+
+Exits 0 after --count samples; with --timeout, exits 1 if fewer than --count arrived (0 when no --count was given).`
+
+  static examples = [
+    {description: 'Watch domain 10 (the default)', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Who is in the domain, and what they write', command: '<%= config.bin %> <%= command.id %> --participants'},
+    {description: 'Wait for one message for at most 10 s, as NDJSON', command: '<%= config.bin %> <%= command.id %> --count 1 --timeout 10 --json'},
+    {description: 'With the reference OpenDDS config file', command: '<%= config.bin %> <%= command.id %> -DCPSConfigFile rtps.ini'},
+  ]
+
+  static flags = {
+    ...ddsFlags,
+    count: Flags.integer({char: 'c', description: 'Exit 0 after this many samples.', min: 1}),
+    timeout: Flags.integer({char: 't', description: 'Give up after this many seconds (exit 1 if --count samples have not arrived).', min: 1}),
+    participants: Flags.boolean({description: 'Also print participants joining and leaving the domain.'}),
+    // Streaming output: one JSON object per line, not oclif's single JSON document at the end.
+    json: Flags.boolean({description: 'Print one JSON object per line (NDJSON).'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Spy)
+    exitOnEpipe()
+    const print = (line: string) => process.stdout.write(line + '\n')
+    try {
+      const {domain, config} = resolveDdsSettings({
+        domain: flags.domain,
+        ddsConfig: flags['dds-config'],
+        interface: flags.interface,
+        peers: flags.peer,
+        onWarning: (line) => this.logToStderr(`warning: ${line}`),
+      })
+      const spy = startSpy({
+        domain,
+        config,
+        count: flags.count,
+        timeout: flags.timeout,
+        onSample: (sample) => print(flags.json ? JSON.stringify(sampleJson(sample)) : sampleLine(sample)),
+        onParticipant: flags.participants
+          ? (event) =>
+              print(
+                flags.json
+                  ? JSON.stringify({event: 'participant', status: event.kind, name: event.name, guidPrefix: event.guidPrefix, time: new Date(event.at).toISOString()})
+                  : `${clock(event.at)} ${event.kind === 'joined' ? color.green('+') : color.red('-')} participant ${color.bold(event.name || '(unnamed)')} ${color.dim(event.guidPrefix)} ${event.kind}`,
+              )
+          : undefined,
+      })
+      if (!flags.json) this.logToStderr(color.dim(`spying on "User Messages" in DDS domain ${domain}; Ctrl-C to stop`))
+      const stop = () => spy.close()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      await spy.done
+    } catch (error) {
+      if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
+      throw error
+    }
+  }
+}
+
+function sampleJson(sample: SpiedSample) {
+  const {decoded} = sample
+  return {
+    time: new Date(sample.receivedAt).toISOString(),
+    id: sample.id,
+    writer: sample.writer,
+    seq: sample.seq,
+    participant: sample.participant,
+    sourceTimestamp: sample.sourceTimestamp,
+    message: sample.message,
+    envelope: decoded.envelope,
+    room: decoded.room,
+    from: decoded.from,
+    text: decoded.text,
+    origin: decoded.origin,
+  }
+}
+
+function sampleLine(sample: SpiedSample): string {
+  const source = color.cyan(sample.participant || sample.writer.slice(0, 24))
+  const {decoded} = sample
+  const body = decoded.envelope
+    ? `${color.magenta('#' + decoded.room)} ${color.bold(decoded.from ?? '-')}: ${decoded.text}`
+    : `${color.dim('(plain)')} ${decoded.text}`
+  return `${clock(sample.receivedAt)} ${source} ${body}`
+}
