@@ -100,7 +100,8 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     return /^(1|true)$/i.test(entry.value)
   }
   const address = (entry: Entry, text: string): Peer => {
-    const match = /^([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(text)
+    // OpenDDS also writes `host:` (empty port = the RTPS formula's), e.g. local_address=127.0.0.1:
+    const match = /^([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5})?)?$/.exec(text)
     if (!match || (match[2] !== undefined && Number(match[2]) > 65535)) {
       return fail(entry.line, `"${text}" in ${entry.key} is not host or host:port; write e.g. ${entry.key}=127.0.0.1:9910`)
     }

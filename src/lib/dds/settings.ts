@@ -1,6 +1,6 @@
 /** Turns the DDS command-line options shared by `serve` and `spy` into a domain and a DdsConfig. */
 import {ChatddsError} from '../errors.js'
-import {parsePeer, validateDomain} from './config.js'
+import {parsePeer, resolveConfig, validateDomain} from './config.js'
 import {formatWarning, loadRtpsIni} from './rtpsIni.js'
 import {DEFAULT_DOMAIN, DdsError, type DdsConfig} from './types.js'
 
@@ -30,6 +30,7 @@ export function resolveDdsSettings(options: DdsSettingsOptions): {domain: number
   try {
     if (options.interface) config = {...config, interface: options.interface}
     if (options.peers?.length) config = {...config, initialPeers: [...(config.initialPeers ?? []), ...options.peers.map(parsePeer)]}
+    resolveConfig(config) // validates addresses and numbers now, so a bad value is a usage error, not a crash later
     return {domain: validateDomain(domain ?? DEFAULT_DOMAIN), config}
   } catch (error) {
     if (error instanceof DdsError) throw new ChatddsError(error.code, error.message, 2)

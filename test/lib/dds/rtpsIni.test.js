@@ -108,6 +108,11 @@ describe('rtpsIni', () => {
       })
     })
 
+    it('reads OpenDDS\'s `host:` (empty port) as the host alone', () => {
+      const text = '[domain/10]\n[transport/t]\ntransport_type=rtps_udp\nlocal_address=127.0.0.1:\n'
+      assert.deepEqual(parseRtpsIni(text, file), {domain: 10, config: {interface: '127.0.0.1'}, warnings: []})
+    })
+
     it('also accepts whitespace-separated SpdpSendAddrs, as OpenDDS does', () => {
       const text = '[domain/10]\n[rtps_discovery/DEFAULT_RTPS]\nSpdpSendAddrs=127.0.0.1:9910 127.0.0.1:9912,\tpeer-2.lan:9914\n'
       assert.deepEqual(parseRtpsIni(text, file).config.initialPeers, [
