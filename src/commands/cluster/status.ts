@@ -1,0 +1,34 @@
+import {Command, Flags} from '@oclif/core'
+
+import {clusterStatus, type ClusterStatus, DEFAULT_RUN_DIR, statusReport} from '../../lib/cluster/index.js'
+
+export default class ClusterStatusCommand extends Command {
+  static summary = 'Show the instances of a local cluster: alive/ready, clients, messages, DDS peers.'
+
+  static description = `Reads the manifest in --dir (written by \`cluster up\`), then asks each instance for /readyz \
+(ready, matched DDS readers and writers, discovered peers) and /metrics (connected clients, messages in from and out to \
+websocket clients).
+
+Exit status is 0 whenever the status could be read, also when there is no cluster in --dir (it says so; with --json, \
+"found": false) or when instances are dead (STATE dead; "alive": false): status reports, it does not judge.`
+
+  static examples = [
+    {description: 'The cluster in .chatdds/cluster', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Count the ready instances', command: '<%= config.bin %> <%= command.id %> --json | jq "[.instances[] | select(.ready)] | length"'},
+  ]
+
+  static enableJsonFlag = true
+
+  static flags = {
+    dir: Flags.string({description: 'Run directory given to `cluster up`.', default: DEFAULT_RUN_DIR}),
+  }
+
+  async run(): Promise<ClusterStatus> {
+    const {flags} = await this.parse(ClusterStatusCommand)
+    const status = await clusterStatus(flags.dir)
+    if (!status.found) this.log(`No cluster in ${status.runDir}; start one with \`chatdds cluster up\`.`)
+    else if (status.state === 'stopped' && !status.running) this.log(`The cluster in ${status.runDir} was stopped at ${status.stoppedAt}; start one with \`chatdds cluster up\`.`)
+    else this.log(statusReport(status))
+    return status
+  }
+}

@@ -1,0 +1,285 @@
+/** `chatdds cluster up`: run directory, N `chatdds serve` processes, readiness, shutdown. */
+import {EventEmitter} from 'node:events'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
+import {ChatddsError} from '../errors.js'
+import {fetchReadyz, type Readyz} from './http.js'
+import {lastLogLines, LogFollower} from './logs.js'
+import {instanceName, instanceUrl, type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
+import {probeMesh} from './probe.js'
+import {delay, isClusterInstance, isClusterProcess, processStartTime, signal} from './processes.js'
+import {maxDomain, renderRtpsIni} from './rtpsConfig.js'
+import {type RunningInstance, spawnInstance} from './spawn.js'
+
+export const MAX_INSTANCES = 32
+/** Foreground stop: SIGTERM, then SIGKILL to whatever still runs after this long. */
+export const STOP_GRACE_MS = 2000
+
+export interface ClusterOptions {
+  instances: number
+  basePort: number
+  domain: number
+  dir: string
+  detach: boolean
+  /** Give up when the cluster is not ready after this long. */
+  timeoutMs: number
+}
+
+export interface InstanceExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  lastLines: string[]
+}
+
+/** A start that failed because of one instance carries that instance's last log lines. */
+export class ClusterStartError extends ChatddsError {
+  constructor(
+    code: string,
+    message: string,
+    readonly instance?: string,
+    readonly lastLines: string[] = [],
+  ) {
+    super(code, message, 1)
+  }
+}
+
+export type ReadyManifest = Manifest & {readyMs: number}
+
+/** Throws a usage error (exit 2) for options no cluster can be started with. */
+export function validateClusterOptions({instances, basePort, domain}: Pick<ClusterOptions, 'instances' | 'basePort' | 'domain'>): void {
+  if (!Number.isInteger(instances) || instances < 1 || instances > MAX_INSTANCES) {
+    throw new ChatddsError('EUSAGE', `-n must be from 1 to ${MAX_INSTANCES} instances (got ${instances}).`, 2)
+  }
+  const lastPort = basePort + instances - 1
+  if (!Number.isInteger(basePort) || basePort < 1 || lastPort > 65535) {
+    throw new ChatddsError('EUSAGE', `--base-port ${basePort} leaves no room for ${instances} ports below 65536; pick a --base-port from 1 to ${65536 - instances}.`, 2)
+  }
+  if (!Number.isInteger(domain) || domain < 0 || domain > maxDomain(instances)) {
+    throw new ChatddsError('EUSAGE', `--domain must be from 0 to ${maxDomain(instances)} (the RTPS port formula runs out of ports above that).`, 2)
+  }
+}
+
+/** Resolves when `port` can be listened on at 127.0.0.1; throws a ChatddsError naming it otherwise. */
+export function assertPortFree(port: number, range: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EACCES' ? 'needs privileges' : 'is already in use'
+      reject(new ChatddsError(error.code ?? 'EADDRINUSE', `Port ${port} on 127.0.0.1 ${reason}; pick another range with --base-port (this cluster needs ${range}).`))
+    })
+    server.listen({port, host: '127.0.0.1', exclusive: true}, () => server.close(() => resolve()))
+  })
+}
+
+/** Throws when the run directory's manifest names processes that still run. */
+export function assertNoRunningCluster(dir: string): void {
+  const manifest = readManifest(dir)
+  if (!manifest || manifest.state === 'stopped') return
+  if (isClusterProcess(manifest) || manifest.instances.some((instance) => isClusterInstance(manifest, instance))) {
+    throw new ChatddsError('EBUSY', `A cluster is already running in ${manifest.runDir}; stop it with \`chatdds cluster down --dir ${dir}\` or pick another --dir.`)
+  }
+}
+
+const aborted = () => new ChatddsError('EABORTED', 'Stopped before the cluster was ready.')
+
+const describeExit = ({code, signal}: {code: number | null; signal: NodeJS.Signals | null}) =>
+  signal ? `was killed by ${signal}` : `exited with code ${code}`
+
+/** Why the cluster could not start, when `instance` exited first: a port taken after our check, or anything else. */
+export function startFailure(instance: InstanceRecord, exit: {code: number | null; signal: NodeJS.Signals | null}, lastLines: string[]): ClusterStartError {
+  if (/EADDRINUSE|already in use/i.test(lastLines.join('\n'))) {
+    return new ClusterStartError('EADDRINUSE', `Port ${instance.port} is already in use, so ${instance.name} could not start; pick another range with --base-port.`, instance.name, lastLines)
+  }
+  return new ClusterStartError('ESTART', `${instance.name} ${describeExit(exit)} before the cluster was ready; its whole log is ${instance.log}.`, instance.name, lastLines)
+}
+
+/**
+ * A running cluster. `start()` resolves once every instance is ready and connected to every other;
+ * afterwards `exit` reports an instance that died (the others keep running) and `line` streams
+ * the logs once `follow()` was called. `stop()` ends every instance; `detach()` leaves them running.
+ */
+export class Cluster extends EventEmitter<{
+  progress: [status: string]
+  line: [index: number, line: string]
+  exit: [index: number, exit: InstanceExit]
+}> {
+  manifest?: Manifest
+  private readonly children: RunningInstance[] = []
+  private readonly exited: boolean[] = []
+  private readonly aborter = new AbortController()
+  private stopping?: Promise<void>
+  private detached = false
+  private follower?: LogFollower
+  private failStart?: (error: Error) => void
+  /** What each /readyz said last, and whether probing has begun: for the timeout message. */
+  private lastReadyz: Array<Readyz | undefined> = []
+  private probing = false
+
+  constructor(readonly options: ClusterOptions) {
+    super()
+  }
+
+  /** Instances still running. */
+  get running(): number {
+    return this.exited.filter((gone) => !gone).length
+  }
+
+  async start(): Promise<ReadyManifest> {
+    const startedAt = Date.now()
+    const {instances: count, basePort, domain, dir, detach} = this.options
+    validateClusterOptions(this.options)
+    const paths = runDirPaths(dir)
+    mkdirSync(paths.runDir, {recursive: true})
+    assertNoRunningCluster(dir)
+    const range = count === 1 ? `port ${basePort}` : `ports ${basePort}-${basePort + count - 1}`
+    for (let port = basePort; port < basePort + count; port++) await assertPortFree(port, range)
+    if (this.aborter.signal.aborted) throw aborted()
+
+    writeFileSync(paths.config, renderRtpsIni({domain, instances: count, configFile: paths.config}))
+    const manifest: Manifest = {
+      version: 1,
+      runDir: paths.runDir,
+      domain,
+      config: paths.config,
+      startedAt: new Date(startedAt).toISOString(),
+      clusterPid: process.pid,
+      clusterStartTime: processStartTime(process.pid),
+      mode: detach ? 'detached' : 'foreground',
+      state: 'starting',
+      instances: [],
+    }
+    this.manifest = manifest
+    const failed = new Promise<never>((_, reject) => (this.failStart = reject))
+    failed.catch(() => {})
+    try {
+      for (let index = 0; index < count; index++) {
+        const name = instanceName(index)
+        const port = basePort + index
+        const log = paths.log(name)
+        const child = spawnInstance({name, port, domain, config: paths.config, log, detached: detach})
+        this.children.push(child)
+        this.exited.push(false)
+        manifest.instances.push({name, port, url: instanceUrl(port), pid: child.pid, log})
+        void child.exited.then((exit) => this.onExit(index, exit))
+      }
+      writeManifest(manifest)
+      const timeout = this.timeout(range)
+      try {
+        await Promise.race([this.waitReady(), failed, timeout.expired])
+      } finally {
+        clearTimeout(timeout.timer)
+      }
+    } catch (error) {
+      const stoppedByCaller = this.aborter.signal.aborted
+      await this.stop()
+      throw stoppedByCaller ? aborted() : error
+    } finally {
+      this.failStart = undefined
+    }
+    manifest.state = 'running'
+    manifest.readyMs = Date.now() - startedAt
+    writeManifest(manifest)
+    return manifest as ReadyManifest
+  }
+
+  /** Starts emitting `line` for every line the instances log from now on. */
+  follow(): void {
+    if (!this.manifest || this.follower) return
+    this.follower = new LogFollower(this.manifest.instances.map((instance) => ({file: instance.log}))).start()
+    this.follower.on('line', (index, line) => this.emit('line', index, line))
+  }
+
+  /** Lets `cluster up --detach` exit while the instances keep running. */
+  detach(): void {
+    this.detached = true
+    for (const child of this.children) child.unref()
+  }
+
+  /** SIGTERM to every instance, SIGKILL to stragglers after STOP_GRACE_MS; marks the manifest stopped. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown()
+    return this.stopping
+  }
+
+  private async shutdown(): Promise<void> {
+    this.aborter.abort()
+    const live = () => this.children.filter((_, index) => !this.exited[index])
+    const allExited = () => Promise.all(this.children.map((child) => child.exited))
+    // Unref'd bounds: once every instance is gone, nothing may keep `cluster up` alive until they expire.
+    const bound = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
+    for (const child of live()) signal(child.pid, 'SIGTERM')
+    await Promise.race([allExited(), bound(STOP_GRACE_MS)])
+    for (const child of live()) signal(child.pid, 'SIGKILL')
+    await Promise.race([allExited(), bound(1000)])
+    this.follower?.stop()
+    if (this.manifest && this.children.length > 0) {
+      this.manifest.state = 'stopped'
+      this.manifest.stoppedAt = new Date().toISOString()
+      writeManifest(this.manifest)
+    }
+  }
+
+  private onExit(index: number, exit: {code: number | null; signal: NodeJS.Signals | null}): void {
+    this.exited[index] = true
+    if (this.stopping || this.detached || !this.manifest) return
+    const instance = this.manifest.instances[index]
+    const lastLines = lastLogLines(instance.log, 10)
+    if (this.failStart) {
+      this.failStart(startFailure(instance, exit, lastLines))
+      return
+    }
+    this.follower?.poll() // its last lines come out before the report
+    this.emit('exit', index, {...exit, lastLines})
+  }
+
+  private timeout(range: string): {timer: NodeJS.Timeout; expired: Promise<never>} {
+    let timer!: NodeJS.Timeout
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const waiting = this.notReady().join('; ')
+        reject(new ChatddsError('ETIMEDOUT', `The cluster on ${range} was not ready within ${this.options.timeoutMs / 1000} s (${waiting}); see the logs in ${this.manifest?.runDir} or raise --timeout.`))
+      }, this.options.timeoutMs)
+    })
+    return {timer, expired}
+  }
+
+  private notReady(): string[] {
+    const count = this.options.instances
+    const states = this.manifest!.instances.map((instance, index) => {
+      const readyz = this.lastReadyz[index]
+      if (!readyz) return `${instance.name} does not answer ${instance.url}readyz`
+      if (readyz.matchedReaders < count) return `${instance.name} matched ${readyz.matchedReaders} of ${count} readers`
+      return undefined
+    })
+    const waiting = states.filter((state): state is string => state !== undefined)
+    if (waiting.length === 0 && this.probing) waiting.push('probe messages did not reach every instance')
+    return waiting
+  }
+
+  /** Every /readyz reports matchedReaders >= N, then a probe through each instance reaches every instance. */
+  private async waitReady(): Promise<void> {
+    const {signal: abort} = this.aborter
+    const instances = this.manifest!.instances
+    const count = instances.length
+    for (;;) {
+      abort.throwIfAborted()
+      this.lastReadyz = await Promise.all(instances.map((instance) => fetchReadyz(instance.url, 1000)))
+      const matched = this.lastReadyz.filter((readyz) => readyz && readyz.matchedReaders >= count).length
+      this.emit('progress', `${matched}/${count} instances matched all ${count} DDS readers`)
+      if (matched === count) break
+      await delay(100)
+    }
+    this.probing = true
+    this.emit('progress', `probing: one message through each instance to every other`)
+    for (;;) {
+      try {
+        await probeMesh(instances, abort)
+        return
+      } catch (error) {
+        if (abort.aborted) throw error
+        await delay(250)
+      }
+    }
+  }
+}

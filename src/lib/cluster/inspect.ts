@@ -1,0 +1,172 @@
+/** `cluster status`, `cluster logs`, `cluster down`: everything after `cluster up`, driven by the manifest. */
+import {ChatddsError} from '../errors.js'
+import {fetchMetrics, fetchReadyz} from './http.js'
+import {readLogLines, LogFollower} from './logs.js'
+import {type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
+import {delay, isClusterInstance, isClusterProcess, terminate} from './processes.js'
+
+/** Metric names that `chatdds serve` exposes on /metrics (src/lib/chat/server.ts); labels are summed. */
+export const METRICS = {
+  clients: 'chatdds_clients',
+  messagesIn: 'chatdds_messages_in_total',
+  messagesOut: 'chatdds_messages_out_total',
+} as const
+
+/** `cluster down`: grace between SIGTERM and SIGKILL. */
+export const DOWN_GRACE_MS = 5000
+
+export interface InstanceStatus {
+  name: string
+  url: string
+  port: number
+  pid: number
+  /** The pid is still this cluster's `chatdds serve`. */
+  alive: boolean
+  ready: boolean
+  clients?: number
+  messagesIn?: number
+  messagesOut?: number
+  matchedReaders?: number
+  matchedWriters?: number
+  /** Names of the DDS participants this instance has discovered. */
+  peers: string[]
+}
+
+export interface ClusterStatus {
+  runDir: string
+  /** A manifest exists in runDir. */
+  found: boolean
+  /** At least one instance is alive. */
+  running: boolean
+  state?: Manifest['state']
+  mode?: Manifest['mode']
+  domain?: number
+  startedAt?: string
+  stoppedAt?: string
+  instances: InstanceStatus[]
+}
+
+export async function clusterStatus(dir: string): Promise<ClusterStatus> {
+  const {runDir} = runDirPaths(dir)
+  const manifest = readManifest(dir)
+  if (!manifest) return {runDir, found: false, running: false, instances: []}
+  const instances = await Promise.all(manifest.instances.map((instance) => instanceStatus(manifest, instance)))
+  const {state, mode, domain, startedAt, stoppedAt} = manifest
+  return {runDir, found: true, running: instances.some((i) => i.alive), state, mode, domain, startedAt, stoppedAt, instances}
+}
+
+async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Promise<InstanceStatus> {
+  const {name, url, port, pid} = instance
+  if (!isClusterInstance(manifest, instance)) return {name, url, port, pid, alive: false, ready: false, peers: []}
+  const [readyz, metrics] = await Promise.all([fetchReadyz(url), fetchMetrics(url)])
+  return {
+    name,
+    url,
+    port,
+    pid,
+    alive: true,
+    ready: Boolean(readyz?.ready),
+    clients: metrics?.get(METRICS.clients),
+    messagesIn: metrics?.get(METRICS.messagesIn),
+    messagesOut: metrics?.get(METRICS.messagesOut),
+    matchedReaders: readyz?.matchedReaders,
+    matchedWriters: readyz?.matchedWriters,
+    peers: readyz?.peers ?? [],
+  }
+}
+
+export interface DownResult {
+  runDir: string
+  found: boolean
+  /** Names of the instances that were running and are now stopped. */
+  stopped: string[]
+  /** Those of them that needed SIGKILL after the grace period. */
+  killed: string[]
+  /** Instances whose pid now belongs to another program: left alone. */
+  skipped: string[]
+}
+
+/** SIGTERMs every process of the cluster (only those proven ours), waits for them, marks the manifest stopped. */
+export async function stopCluster(dir: string, graceMs = DOWN_GRACE_MS): Promise<DownResult> {
+  const {runDir} = runDirPaths(dir)
+  const manifest = readManifest(dir)
+  if (!manifest) return {runDir, found: false, stopped: [], killed: [], skipped: []}
+  const live = manifest.instances.filter((instance) => isClusterInstance(manifest, instance))
+  const skipped = manifest.instances.filter((instance) => !live.includes(instance) && isPidTaken(instance.pid)).map((i) => i.name)
+  // A foreground `cluster up` stops its own instances and exits 0 on SIGTERM.
+  const pids = [...(isClusterProcess(manifest) ? [manifest.clusterPid] : []), ...live.map((instance) => instance.pid)]
+  const killedPids = await terminate(pids, graceMs)
+  if (manifest.state !== 'stopped') {
+    const current = readManifest(dir) ?? manifest // the foreground `cluster up` may have marked it already
+    if (current.state !== 'stopped') writeManifest({...current, state: 'stopped', stoppedAt: new Date().toISOString()})
+  }
+  return {
+    runDir,
+    found: true,
+    stopped: live.map((instance) => instance.name),
+    killed: live.filter((instance) => killedPids.includes(instance.pid)).map((instance) => instance.name),
+    skipped,
+  }
+}
+
+function isPidTaken(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export interface InstanceLog {
+  /** Position in the manifest (picks the prefix colour). */
+  index: number
+  name: string
+  file: string
+  lines: string[]
+}
+
+export interface ClusterLogs {
+  runDir: string
+  manifest?: Manifest
+  logs: InstanceLog[]
+}
+
+/** The log lines of every instance, or of `instance` only; `lines` keeps only the last N of each. */
+export function clusterLogs(dir: string, options: {instance?: string; lines?: number} = {}): ClusterLogs {
+  const {runDir} = runDirPaths(dir)
+  const manifest = readManifest(dir)
+  if (!manifest) return {runDir, logs: []}
+  const selected = manifest.instances.map((instance, index) => ({instance, index})).filter(({instance}) => !options.instance || instance.name === options.instance)
+  if (selected.length === 0) {
+    const names = manifest.instances.map((instance) => instance.name).join(', ')
+    throw new ChatddsError('EUSAGE', `No instance ${options.instance} in ${runDir}; pick one of ${names}.`, 2)
+  }
+  const logs = selected.map(({instance, index}) => {
+    const lines = readLogLines(instance.log)
+    return {index, name: instance.name, file: instance.log, lines: options.lines === undefined ? lines : lines.slice(-options.lines)}
+  })
+  return {runDir, manifest, logs}
+}
+
+/**
+ * Follows the given logs from their current end; `line` fires per new line. Resolves `ended` once
+ * no instance of them is alive any more (the cluster was stopped), or when `close()` is called.
+ */
+export function followClusterLogs(manifest: Manifest, logs: InstanceLog[]): {follower: LogFollower; ended: Promise<void>; close(): void} {
+  const follower = new LogFollower(logs.map((log) => ({file: log.file})))
+  let closed = false
+  const ended = (async () => {
+    follower.start()
+    const instances = logs.map((log) => manifest.instances[log.index])
+    while (!closed && instances.some((instance) => isClusterInstance(manifest, instance))) await delay(500)
+    follower.stop()
+  })()
+  return {
+    follower,
+    ended,
+    close() {
+      closed = true
+    },
+  }
+}

@@ -1,0 +1,82 @@
+/** The run directory of a cluster: rtps.ini, one log per instance, and cluster.json (the manifest). */
+import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {ChatddsError} from '../errors.js'
+
+export const DEFAULT_RUN_DIR = '.chatdds/cluster'
+export const MANIFEST_FILE = 'cluster.json'
+export const CONFIG_FILE = 'rtps.ini'
+
+export interface InstanceRecord {
+  name: string
+  port: number
+  url: string
+  pid: number
+  /** Absolute path of the file that receives the instance's stdout and stderr. */
+  log: string
+}
+
+export interface Manifest {
+  version: 1
+  runDir: string
+  domain: number
+  /** Absolute path of the rtps.ini every instance loads (also how `down` recognises our processes). */
+  config: string
+  startedAt: string
+  /** Milliseconds from the start of `cluster up` until every instance was ready and connected to every other. */
+  readyMs?: number
+  /** The `cluster up` process; in detached mode it has exited once the cluster is ready. */
+  clusterPid: number
+  /** Start time of clusterPid (clock ticks after boot, /proc/PID/stat) so a reused pid is never mistaken for it. */
+  clusterStartTime?: number
+  mode: 'foreground' | 'detached'
+  state: 'starting' | 'running' | 'stopped'
+  stoppedAt?: string
+  instances: InstanceRecord[]
+}
+
+export function runDirPaths(dir: string) {
+  const runDir = path.resolve(dir)
+  return {
+    runDir,
+    manifest: path.join(runDir, MANIFEST_FILE),
+    config: path.join(runDir, CONFIG_FILE),
+    log: (name: string) => path.join(runDir, `${name}.log`),
+  }
+}
+
+export function instanceName(index: number): string {
+  return `chat-${index + 1}`
+}
+
+export function instanceUrl(port: number): string {
+  return `http://127.0.0.1:${port}/`
+}
+
+/** The manifest of the cluster in `dir`, or undefined when none was ever started there. */
+export function readManifest(dir: string): Manifest | undefined {
+  const file = runDirPaths(dir).manifest
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  try {
+    const manifest = JSON.parse(text) as Manifest
+    if (manifest.version !== 1 || !Array.isArray(manifest.instances)) throw new Error('unknown layout')
+    return manifest
+  } catch {
+    throw new ChatddsError('EMANIFEST', `${file} is not a chatdds cluster manifest; remove it or pick another --dir.`)
+  }
+}
+
+/** Writes atomically (rename), so `status` never reads half a file. */
+export function writeManifest(manifest: Manifest): void {
+  const file = runDirPaths(manifest.runDir).manifest
+  mkdirSync(manifest.runDir, {recursive: true})
+  const temporary = `${file}.${process.pid}.tmp`
+  writeFileSync(temporary, JSON.stringify(manifest, null, 2) + '\n')
+  renameSync(temporary, file)
+}

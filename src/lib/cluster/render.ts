@@ -1,0 +1,79 @@
+/** What the cluster commands print for people (the --json output is the data itself). */
+import {color, errColor, prefix, table} from '../ui.js'
+import type {ClusterStatus} from './inspect.js'
+import {DEFAULT_RUN_DIR, type Manifest} from './manifest.js'
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+const dirFlag = (runDir: string, dir: string) => (dir === DEFAULT_RUN_DIR ? '' : ` --dir ${runDir}`)
+
+/** The table of instances and what to try next, once `cluster up` is ready. */
+export function readyReport(manifest: Manifest & {readyMs: number}, dir: string, detached: boolean): string {
+  const rows = manifest.instances.map((i) => [i.name, i.url, String(i.pid), 'ready'])
+  const [first] = manifest.instances
+  const second = manifest.instances[1] ?? first
+  const flag = dirFlag(manifest.runDir, dir)
+  const tries: Array<[string, string]> = [
+    [`chatdds send --port ${second.port} "hi"`, `send a message through ${second.name}`],
+    [`chatdds tail --port ${first.port}`, `watch it arrive at ${first.name}`],
+    [`chatdds spy --domain ${manifest.domain}`, 'see the DDS samples themselves'],
+    [`open ${first.url}`, 'the browser client'],
+    [`chatdds cluster status${flag}`, 'clients, messages and DDS peers per instance'],
+  ]
+  if (detached) tries.push([`chatdds cluster logs${flag} -f`, 'follow the logs'], [`chatdds cluster down${flag}`, 'stop the cluster'])
+  const width = Math.max(...tries.map(([command]) => command.length))
+  const n = manifest.instances.length
+  return [
+    table(['NAME', 'URL', 'PID', 'STATE'], rows),
+    '',
+    `${n} instance${n === 1 ? '' : 's'} ready and connected over DDS domain ${manifest.domain} in ${seconds(manifest.readyMs)} (run directory ${manifest.runDir}).`,
+    '',
+    'Try:',
+    ...tries.map(([command, what]) => `  ${color.cyan(command.padEnd(width))}  ${color.dim(what)}`),
+    ...(detached ? [] : ['', color.dim('Instance logs follow. Ctrl-C stops the cluster.')]),
+  ].join('\n')
+}
+
+/** One instance's log line as `cluster up` and `cluster logs` print it. */
+export function logLine(name: string, index: number, width: number, line: string): string {
+  return `${prefix(name, index, width)} ${line}`
+}
+
+/** Stderr report of an instance that died while the cluster ran. */
+export function exitReport(name: string, exit: {code: number | null; signal: string | null; lastLines: string[]}, running: number): string {
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
+  const rest = running > 0 ? `${running} instance${running === 1 ? ' keeps' : 's keep'} running.` : 'No instance is left.'
+  return [
+    errColor.red(`${name} ${how}. ${rest}`),
+    ...(exit.lastLines.length > 0 ? [`Last log lines of ${name}:`, ...exit.lastLines.map((line) => `  ${line}`)] : []),
+  ].join('\n')
+}
+
+export function lastLinesReport(name: string, lines: string[]): string {
+  return [`Last log lines of ${name}:`, ...lines.map((line) => `  ${line}`)].join('\n')
+}
+
+/** Peer names, or just their count when the names would not fit a table cell. */
+function peerList(peers: string[]): string {
+  const names = [...peers].sort((a, b) => a.localeCompare(b, 'en', {numeric: true})).join(',')
+  if (names === '') return 'none'
+  return names.length <= 40 ? names : `${peers.length} peers`
+}
+
+export function statusReport(status: ClusterStatus): string {
+  const rows = status.instances.map((i) => [
+    i.name,
+    i.url,
+    String(i.pid),
+    i.alive ? (i.ready ? 'ready' : 'not ready') : 'dead',
+    i.clients === undefined ? '-' : String(i.clients),
+    i.messagesIn === undefined ? '-' : String(i.messagesIn),
+    i.messagesOut === undefined ? '-' : String(i.messagesOut),
+    i.alive ? peerList(i.peers) : '-',
+  ])
+  const alive = status.instances.filter((i) => i.alive).length
+  return [
+    table(['NAME', 'URL', 'PID', 'STATE', 'CLIENTS', 'IN', 'OUT', 'DDS PEERS'], rows),
+    '',
+    `${alive} of ${status.instances.length} instances running on DDS domain ${status.domain} (${status.mode}, started ${status.startedAt}, run directory ${status.runDir}).`,
+  ].join('\n')
+}

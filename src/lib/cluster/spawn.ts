@@ -1,0 +1,66 @@
+/** Starting one `chatdds serve` instance of a cluster (the only module that knows execa). */
+import {closeSync, openSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {execa} from 'execa'
+
+/** bin/run.js of this very installation, so the instances run the same chatdds as `cluster up`. */
+export const CLI_ENTRY = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
+
+export interface InstanceSpec {
+  name: string
+  port: number
+  domain: number
+  config: string
+  log: string
+  /** Detached: own session, no IPC, survives `cluster up`. Foreground: IPC channel, ends with `cluster up`. */
+  detached: boolean
+}
+
+export interface RunningInstance {
+  pid: number
+  /** Resolves once the process has exited (never rejects). */
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+  /** Lets `cluster up` exit while the instance keeps running (detached mode). */
+  unref(): void
+}
+
+export function serveArgs(spec: InstanceSpec): string[] {
+  return [CLI_ENTRY, 'serve', '--port', String(spec.port), '--name', spec.name, '--domain', String(spec.domain), '--dds-config', spec.config]
+}
+
+export function spawnInstance(spec: InstanceSpec): RunningInstance {
+  // stdout and stderr go straight to the log file: nothing is lost if `cluster up` dies, and no pipe can break.
+  const logFd = openSync(spec.log, 'w')
+  // execa's types name only fds 1-9, but it hands any other fd number to child_process.spawn unchanged.
+  const logTarget = logFd as 3
+  let subprocess
+  try {
+    subprocess = execa(process.execPath, serveArgs(spec), {
+      stdin: 'ignore',
+      stdout: logTarget,
+      stderr: logTarget,
+      detached: spec.detached,
+      // Foreground: serve shuts down when this channel disconnects, i.e. when `cluster up` dies, even by SIGKILL.
+      ipc: !spec.detached,
+      cleanup: !spec.detached,
+      forceKillAfterDelay: false,
+      reject: false,
+    })
+  } finally {
+    closeSync(logFd)
+  }
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => {
+    subprocess.once('exit', (code, signal) => resolve({code, signal}))
+    subprocess.once('error', () => resolve({code: subprocess.exitCode, signal: null}))
+  })
+  subprocess.catch(() => {}) // outcome is reported through `exited`
+  if (subprocess.pid === undefined) throw new Error(`could not start ${spec.name}`)
+  return {
+    pid: subprocess.pid,
+    exited,
+    unref() {
+      subprocess.unref()
+      subprocess.channel?.unref()
+    },
+  }
+}

@@ -1,0 +1,259 @@
+// End to end: `chatdds cluster up / status / logs / down` with real `chatdds serve` processes.
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+
+import {isAlive, isClusterInstance} from '../../dist/lib/cluster/processes.js'
+import {eventually, killAll, randomDomain, root, runCli, startCli, waitForOutput} from '../helpers.js'
+
+const READY_MS = 90_000
+const hasSpy = existsSync(path.join(root, 'dist', 'commands', 'spy.js'))
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.unref()
+    server.once('error', () => resolve(false))
+    server.listen({port, host: '127.0.0.1', exclusive: true}, () => server.close(() => resolve(true)))
+  })
+}
+
+/** A base port with `count` consecutive free ports, below Linux's ephemeral range. */
+async function freeRange(count) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000)
+    const ports = Array.from({length: count}, (_, i) => base + i)
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base
+  }
+  throw new Error(`no ${count} consecutive free ports found`)
+}
+
+/** oclif wraps error messages at 80 columns behind " ›   "; tests match the sentence, not the layout. */
+const oneLine = (text) => text.replace(/\s*\n ›\s+/g, ' ')
+
+const manifestOf = (dir) => JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8'))
+
+async function getJson(url) {
+  const response = await fetch(url, {headers: {connection: 'close'}})
+  return response.json()
+}
+
+async function metric(url, name) {
+  const text = await (await fetch(new URL('metrics', url), {headers: {connection: 'close'}})).text()
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(name + '{') || line.startsWith(name + ' '))
+    .reduce((sum, line) => sum + Number(line.split(/\s+/).at(-1)), 0)
+}
+
+/** Kills, by pid, every instance a test's cluster may have left behind (only if it still is one of ours). */
+function killLeftovers(dir) {
+  if (!existsSync(path.join(dir, 'cluster.json'))) return
+  const manifest = manifestOf(dir)
+  for (const instance of manifest.instances) {
+    if (isClusterInstance(manifest, instance)) process.kill(instance.pid, 'SIGKILL')
+  }
+}
+
+/** Polls until none of `pids` is alive (zombies waiting for their reaper count as gone); resolves with the elapsed ms. */
+async function gone(pids, timeoutMs) {
+  const start = Date.now()
+  await eventually(() => pids.every((pid) => !isAlive(pid)), timeoutMs, 20)
+  return Date.now() - start
+}
+
+describe('chatdds cluster', function () {
+  this.timeout(180_000)
+  let dir
+  let domain
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-cluster-'))
+    domain = randomDomain()
+  })
+
+  afterEach(async () => {
+    await killAll()
+    killLeftovers(dir)
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('up -n 3 --detach: a message sent through the second instance reaches the first and the third (tail) and DDS (spy); status lists 3 ready instances; down leaves nothing', async function () {
+    const base = await freeRange(3)
+    const common = ['--dir', dir]
+    const up = await runCli(['cluster', 'up', '-n', '3', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), ...common], {timeoutMs: READY_MS})
+    assert.equal(up.code, 0, up.stderr)
+    const manifest = JSON.parse(up.stdout)
+    assert.deepEqual(
+      manifest.instances.map(({name, port, url}) => ({name, port, url})),
+      [0, 1, 2].map((i) => ({name: `chat-${i + 1}`, port: base + i, url: `http://127.0.0.1:${base + i}/`})),
+    )
+    assert.equal(manifest.domain, domain)
+    assert.equal(manifest.state, 'running')
+    assert.equal(typeof manifest.readyMs, 'number')
+    assert.deepEqual(manifest, manifestOf(dir))
+    const [first, second, third] = manifest.instances
+
+    // The ones that must see the message start first; --history covers a join that lands after the message.
+    const text = `hello from the cluster test ${Math.random().toString(36).slice(2)}`
+    const tails = [first, third].map((instance) => startCli(['tail', '--port', String(instance.port), '--count', '1', '--history', '5', '--timeout', '60']))
+    const spy = hasSpy ? startCli(['spy', '--count', '1', '--timeout', '60', '--domain', String(domain)]) : undefined
+    await eventually(async () => (await metric(first.url, 'chatdds_clients')) >= 1 && (await metric(third.url, 'chatdds_clients')) >= 1, 30_000)
+    // spy's reader is matched by the writer of the second instance: 3 instances + spy.
+    if (spy) await eventually(async () => (await getJson(new URL('readyz', second.url))).matchedReaders >= 4, 30_000)
+
+    const send = await runCli(['send', '--port', String(second.port), text])
+    assert.equal(send.code, 0, send.stderr)
+    for (const tail of tails) {
+      const {code} = await tail.exited
+      assert.equal(code, 0, tail.output())
+      assert.match(tail.output(), new RegExp(`: ${text}$`, 'm'))
+    }
+    if (spy) {
+      const {code} = await spy.exited
+      assert.equal(code, 0, spy.output())
+      assert.ok(spy.output().includes(text), spy.output())
+    } else {
+      console.log('      (pending: spy part skipped, dist/commands/spy.js does not exist yet)')
+    }
+
+    const status = await runCli(['cluster', 'status', '--json', ...common])
+    assert.equal(status.code, 0, status.stderr)
+    const {instances} = JSON.parse(status.stdout)
+    assert.deepEqual(
+      instances.map(({name, alive, ready}) => ({name, alive, ready})),
+      ['chat-1', 'chat-2', 'chat-3'].map((name) => ({name, alive: true, ready: true})),
+    )
+    for (const instance of instances) {
+      const others = ['chat-1', 'chat-2', 'chat-3'].filter((name) => name !== instance.name)
+      assert.deepEqual(instance.peers.filter((peer) => peer.startsWith('chat-')).sort(), others)
+    }
+    assert.equal(instances[1].messagesIn >= 1, true)
+
+    const logs = await runCli(['cluster', 'logs', '--instance', 'chat-2', ...common])
+    assert.equal(logs.code, 0, logs.stderr)
+    assert.match(logs.stdout, /^chat-2 \| /m)
+    assert.doesNotMatch(logs.stdout, /^chat-1 /m)
+
+    const again = await runCli(['cluster', 'up', '-n', '3', '--detach', '--domain', String(domain), '--base-port', String(base), ...common])
+    assert.equal(again.code, 1)
+    assert.match(oneLine(again.stderr), /already running in .*; stop it with `chatdds cluster down --dir /)
+
+    const down = await runCli(['cluster', 'down', ...common])
+    assert.equal(down.code, 0, down.stderr)
+    assert.match(down.stdout, /Stopped chat-1, chat-2, chat-3/)
+    for (const instance of manifest.instances) assert.equal(isAlive(instance.pid), false, `${instance.name} (pid ${instance.pid}) still runs`)
+    for (const instance of manifest.instances) assert.equal(await portFree(instance.port), true, `port ${instance.port} still in use`)
+    assert.equal(manifestOf(dir).state, 'stopped')
+
+    const downAgain = await runCli(['cluster', 'down', ...common])
+    assert.equal(downAgain.code, 0)
+    assert.match(downAgain.stdout, /nothing to stop/)
+  })
+
+  it('foreground up -n 2: Ctrl-C (SIGINT) stops every instance and exits 0 within 3 s', async () => {
+    const base = await freeRange(2)
+    const up = startCli(['cluster', 'up', '-n', '2', '--domain', String(domain), '--base-port', String(base), '--dir', dir])
+    await waitForOutput(up, (out) => out.includes('Ctrl-C stops the cluster'), READY_MS)
+    assert.match(up.output(), /chat-1 +http:\/\/127\.0\.0\.1:\d+\/ +\d+ +ready/)
+    assert.match(up.output(), new RegExp(`chatdds send --port ${base + 1} "hi"`))
+    const pids = manifestOf(dir).instances.map((instance) => instance.pid)
+
+    const start = Date.now()
+    up.kill('SIGINT')
+    const {code} = await up.exited
+    const elapsed = Date.now() - start
+    assert.equal(code, 0, up.output())
+    assert.ok(elapsed < 3000, `cluster up took ${elapsed} ms to exit after SIGINT`)
+    for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} still runs`)
+    assert.equal(manifestOf(dir).state, 'stopped')
+    // The instances' shutdown lines were streamed with their prefix.
+    assert.match(up.output(), /^chat-1 \| .*Shutting down/m)
+  })
+
+  it('SIGKILL of a foreground up: its instances are gone within 3 s', async () => {
+    const base = await freeRange(2)
+    const up = startCli(['cluster', 'up', '-n', '2', '--domain', String(domain), '--base-port', String(base), '--dir', dir])
+    await waitForOutput(up, (out) => out.includes('Ctrl-C stops the cluster'), READY_MS)
+    const pids = manifestOf(dir).instances.map((instance) => instance.pid)
+    up.kill('SIGKILL')
+    await up.exited
+    const elapsed = await gone(pids, 3000)
+    assert.ok(elapsed < 3000)
+  })
+
+  it('an instance that dies while the cluster runs is reported with its exit and last lines; the others keep running', async () => {
+    const base = await freeRange(2)
+    const up = startCli(['cluster', 'up', '-n', '2', '--domain', String(domain), '--base-port', String(base), '--dir', dir])
+    await waitForOutput(up, (out) => out.includes('Ctrl-C stops the cluster'), READY_MS)
+    const [first, second] = manifestOf(dir).instances
+    process.kill(second.pid, 'SIGKILL')
+    await waitForOutput(up, (out) => out.includes('chat-2 was killed by SIGKILL. 1 instance keeps running.'), 30_000)
+    assert.match(up.output(), /Last log lines of chat-2:\n {2}/)
+    assert.equal(isAlive(first.pid), true)
+    const status = JSON.parse((await runCli(['cluster', 'status', '--json', '--dir', dir])).stdout)
+    assert.deepEqual(
+      status.instances.map(({name, alive}) => ({name, alive})),
+      [
+        {name: 'chat-1', alive: true},
+        {name: 'chat-2', alive: false},
+      ],
+    )
+    up.kill('SIGINT')
+    assert.equal((await up.exited).code, 0)
+  })
+
+  it('an instance that dies before the cluster is ready: exit 1 naming it, and the others are stopped', async () => {
+    const base = await freeRange(3)
+    const up = startCli(['cluster', 'up', '-n', '3', '--detach', '--domain', String(domain), '--base-port', String(base), '--dir', dir])
+    // The manifest is written as soon as the instances are spawned, long before they can be ready.
+    const manifest = await eventually(() => existsSync(path.join(dir, 'cluster.json')) && manifestOf(dir), 30_000, 5)
+    process.kill(manifest.instances[1].pid, 'SIGKILL')
+    const {code} = await up.exited
+    assert.equal(code, 1, up.output())
+    assert.match(oneLine(up.output()), /chat-2 was killed by SIGKILL before the cluster was ready; its whole log is \S+chat-2\.log/)
+    await gone(
+      manifest.instances.map((instance) => instance.pid),
+      10_000,
+    )
+    assert.equal(manifestOf(dir).state, 'stopped')
+  })
+
+  it('a port already in use: exit 1, and the message names the port and --base-port', async () => {
+    const base = await freeRange(3)
+    const blocker = net.createServer()
+    await new Promise((resolve) => blocker.listen(base + 1, '127.0.0.1', resolve))
+    try {
+      const up = await runCli(['cluster', 'up', '-n', '3', '--detach', '--domain', String(domain), '--base-port', String(base), '--dir', dir])
+      assert.equal(up.code, 1)
+      assert.match(oneLine(up.stderr), new RegExp(`Port ${base + 1} on 127\\.0\\.0\\.1 is already in use; pick another range with --base-port`))
+      assert.equal(existsSync(path.join(dir, 'cluster.json')), false, 'nothing was spawned')
+    } finally {
+      blocker.close()
+    }
+  })
+
+  for (const count of ['0', '33']) {
+    it(`-n ${count} is a usage error (exit 2)`, async () => {
+      const up = await runCli(['cluster', 'up', '-n', count, '--dir', dir])
+      assert.equal(up.code, 2)
+      assert.match(oneLine(up.stderr), /-n must be from 1 to 32 instances/)
+    })
+  }
+
+  it('status, logs and down without a cluster say so and exit 0', async () => {
+    const status = await runCli(['cluster', 'status', '--dir', dir])
+    assert.equal(status.code, 0)
+    assert.match(status.stdout, /No cluster in /)
+    const json = await runCli(['cluster', 'status', '--json', '--dir', dir])
+    assert.equal(JSON.parse(json.stdout).found, false)
+    const logs = await runCli(['cluster', 'logs', '--dir', dir])
+    assert.equal(logs.code, 0)
+    assert.match(logs.stdout, /No cluster in /)
+    const down = await runCli(['cluster', 'down', '--dir', dir])
+    assert.equal(down.code, 0)
+    assert.match(down.stdout, /nothing to stop/)
+  })
+})
