@@ -1,0 +1,94 @@
+import {Command, Flags} from '@oclif/core'
+
+import {startInstance} from '../lib/chat/instance.js'
+import {createLogger, LOG_LEVELS, type LogLevel} from '../lib/chat/log.js'
+import {ChatddsError} from '../lib/errors.js'
+
+// Not Flags.option: oclif exits 1 on a value outside `options`, and bad usage is exit 2.
+const logLevel = Flags.custom<LogLevel>({
+  async parse(input) {
+    if ((LOG_LEVELS as readonly string[]).includes(input)) return input as LogLevel
+    throw new Error(`Expected one of ${LOG_LEVELS.join(', ')}, got "${input}"`)
+  },
+})
+
+/** Shutdown must finish well within 2 s of the signal. */
+const SHUTDOWN_BUDGET_MS = 1500
+
+export default class Serve extends Command {
+  static summary = 'Run one chat instance: a websocket server whose messages travel to the other instances over DDS.'
+
+  static description = `Serves on one port: the browser page (GET /), /healthz, /readyz, /metrics and websockets. A client \
+without subprotocol speaks the plain protocol of the OpenDDS node-websocket-chat example (a text frame is a message, every \
+message comes back as a text frame); a client asking for chatdds.v1 gets rooms, acks, history and resume (docs/protocol.md).
+
+Every message is written to the DDS topic "User Messages" and every sample read from it goes to the clients, so \
+instances on the same DDS domain form one chat without a broker. DDS stays on this host (loopback) unless --dds-config, \
+--interface or --peer say otherwise.
+
+Logs go to stdout, one line per event. At info level "Writing message" / "Received a message" lines are capped at 20 per \
+second (a summary line counts the rest); --log-level debug shows every one. SIGINT, SIGTERM, or the end of the parent's \
+IPC channel closes every client with 1001, leaves DDS and exits 0.`
+
+  static examples = [
+    {description: 'The reference setup: port 7000, DDS domain 10', command: '<%= config.bin %> <%= command.id %> --port 7000'},
+    {description: 'With the reference example\'s OpenDDS config file', command: '<%= config.bin %> <%= command.id %> --port 7001 -DCPSConfigFile rtps.ini'},
+    {description: 'Reach an instance on another host by unicast', command: '<%= config.bin %> <%= command.id %> --interface 192.168.1.10 --peer 192.168.1.11'},
+    {description: 'Quiet, with a larger history and frame limit', command: '<%= config.bin %> <%= command.id %> -p 7002 --quiet --history 1000 --max-payload 1048576'},
+  ]
+
+  static flags = {
+    port: Flags.integer({char: 'p', description: 'TCP port for HTTP and websockets (0: any free port).', default: 7000, min: 0, max: 65_535}),
+    host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
+    domain: Flags.integer({char: 'd', description: 'DDS domain id [default: the --dds-config file\'s, else 10].', min: 0, max: 232}),
+    'dds-config': Flags.string({description: 'OpenDDS rtps.ini to load (-DCPSConfigFile FILE does the same).'}),
+    interface: Flags.string({description: 'IPv4 address of the interface DDS uses [default: 127.0.0.1].'}),
+    peer: Flags.string({description: 'Unicast DDS discovery peer host[:port] (repeatable); 127.0.0.1 stays a peer.', multiple: true}),
+    name: Flags.string({char: 'n', description: 'Instance name, shown to DDS peers [default: chat-<port>].'}),
+    'max-payload': Flags.integer({description: 'Largest websocket frame in bytes; larger ones close the client with 1009.', default: 65_536, min: 1}),
+    history: Flags.integer({description: 'Messages remembered per room for chatdds.v1 history and resume.', default: 100, min: 0}),
+    'log-level': logLevel({description: `Lowest level logged: ${LOG_LEVELS.join(', ')} [default: info].`, helpValue: LOG_LEVELS.join('|')}),
+    quiet: Flags.boolean({char: 'q', description: 'Log warnings and errors only (--log-level warn).', exclusive: ['log-level']}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Serve)
+    let stdoutOpen = true
+    const stopped = new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'))
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+      // Started with an IPC channel (cluster up): the channel ends when the parent dies.
+      if (process.channel) process.once('disconnect', () => resolve('parent process gone'))
+      // The parent may have died while this process was still loading (the event is then long gone).
+      if (process.send !== undefined && !process.connected) resolve('parent process gone')
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        stdoutOpen = false
+        if (error.code === 'EPIPE') resolve('stdout closed')
+      })
+    })
+    const logger = createLogger(flags['log-level'] ?? (flags.quiet ? 'warn' : 'info'), (line) => stdoutOpen && this.log(line))
+    let server
+    try {
+      server = await startInstance({
+        port: flags.port,
+        host: flags.host,
+        domain: flags.domain,
+        ddsConfig: flags['dds-config'],
+        interface: flags.interface,
+        peers: flags.peer,
+        name: flags.name,
+        maxPayload: flags['max-payload'],
+        historyDepth: flags.history,
+        logger,
+        onConfigWarning: (line) => this.logToStderr(`warning: ${line}`),
+      })
+    } catch (error) {
+      if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
+      throw error
+    }
+
+    logger.info(`Shutting down (${await stopped})`)
+    await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref())])
+    this.exit(0)
+  }
+}

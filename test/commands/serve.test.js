@@ -1,0 +1,115 @@
+// `chatdds serve` as a real process: startup, shutdown by signal or by the parent's IPC channel, bad flags.
+import assert from 'node:assert/strict'
+import {writeFileSync, mkdtempSync, rmSync} from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import {eventually, freePort, killAll, randomDomain, runCli, waitForOutput} from '../helpers.js'
+import {openSocket, startServe, unwrap} from './serveSupport.js'
+
+describe('chatdds serve', () => {
+  afterEach(() => killAll())
+
+  it('on SIGTERM closes every client with 1001, leaves DDS and exits 0', async () => {
+    const {child, port} = await startServe(['--name', 'chat-sigterm'])
+    await waitForOutput(child, (out) => out.includes(`Server is listening on ${port}!`))
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200)
+    const plain = await openSocket(port)
+    const v1 = await openSocket(port, 'chatdds.v1')
+    plain.send('hello')
+    await eventually(() => plain.texts.includes('hello'))
+    child.kill('SIGTERM')
+    assert.deepEqual(await plain.closed, {code: 1001, reason: 'server shutting down'})
+    assert.equal((await v1.closed).code, 1001)
+    assert.deepEqual(await child.exited, {code: 0, signal: null})
+    const out = child.output()
+    assert.match(out, /Writing message \{"message":"hello"\}/)
+    assert.match(out, /Received a message \{"message":"hello"\}/)
+    assert.match(out, /Shutting down \(SIGTERM\)/)
+  })
+
+  it('exits 0 on SIGINT', async () => {
+    const {child} = await startServe()
+    child.kill('SIGINT')
+    assert.deepEqual(await child.exited, {code: 0, signal: null})
+  })
+
+  it('shuts down when its parent\'s IPC channel ends', async () => {
+    const {child, port} = await startServe([], {stdio: ['pipe', 'pipe', 'pipe', 'ipc']})
+    const ws = await openSocket(port)
+    child.disconnect()
+    assert.equal((await ws.closed).code, 1001)
+    assert.deepEqual(await child.exited, {code: 0, signal: null})
+    assert.match(child.output(), /Shutting down \(parent process gone\)/)
+  })
+
+  it('refuses a port in use: exit 1 and a sentence that says what to do', async () => {
+    const blocker = net.createServer()
+    await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const {port} = blocker.address()
+    try {
+      const {code, stderr} = await runCli(['serve', '--port', String(port), '--domain', String(randomDomain())])
+      assert.equal(code, 1)
+      assert.match(unwrap(stderr), new RegExp(`Port ${port} is already in use; stop what is listening there or pick another with --port\\.`))
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('loads --dds-config: takes its domain, prints each ignored key as a warning on stderr', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-serve-'))
+    const domain = randomDomain()
+    const file = path.join(dir, 'rtps.ini')
+    writeFileSync(file, `[common]\nDCPSDebugLevel=4\n\n[domain/${domain}]\n`)
+    try {
+      const {child} = await startServe(['-DCPSConfigFile', file, '--quiet'], {domain: false})
+      assert.doesNotMatch(child.output(), /Server is listening/)
+      assert.match(child.output(), new RegExp(`warning: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: key DCPSDebugLevel is not applied`))
+      child.kill('SIGTERM')
+      assert.equal((await child.exited).code, 0)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+    const missing = await runCli(['serve', '--port', String(await freePort()), '--dds-config', file + '.missing'])
+    assert.equal(missing.code, 1)
+    assert.match(unwrap(missing.stderr), /Cannot read the DDS config file/)
+  })
+
+  it('joins the domain of --dds-config unless --domain says otherwise', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-serve-'))
+    const domain = randomDomain()
+    const file = path.join(dir, 'rtps.ini')
+    writeFileSync(file, `[domain/${domain}]\n`)
+    try {
+      const fromFile = await startServe(['--dds-config', file], {domain: false})
+      assert.match(fromFile.child.output(), new RegExp(`Joined DDS domain ${domain} as`))
+      const overridden = await startServe(['--dds-config', file, '--domain', String(domain === 219 ? 218 : domain + 1)], {domain: false})
+      assert.match(overridden.child.output(), new RegExp(`Joined DDS domain ${domain === 219 ? 218 : domain + 1} as`))
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('refuses bad usage with exit 2', async () => {
+    for (const args of [
+      ['--peer', 'not-an-address'],
+      ['--quiet', '--log-level', 'debug'],
+      ['--log-level', 'loud'],
+      ['--history', '-1'],
+    ]) {
+      const {code, stderr} = await runCli(['serve', '--port', String(await freePort()), '--domain', String(randomDomain()), ...args])
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`)
+    }
+    for (const args of [['--port', '70000'], ['--domain', '999']]) {
+      const {code, stderr} = await runCli(['serve', ...args])
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`)
+    }
+  })
+
+  it('shows examples in --help', async () => {
+    const {code, stdout} = await runCli(['serve', '--help'])
+    assert.equal(code, 0)
+    assert.match(stdout, /EXAMPLES/)
+    assert.match(stdout, /chatdds serve --port 7000/)
+  })
+})
