@@ -7,3 +7,5 @@ out=${1:-$root/src/native/gen}
 mkdir -p "$out"
 cd "$root/idl"
 fastddsgen -replace -d "$out" Chat.idl >/dev/null
+# fastddsgen writes a Java object hash into a comment; drop it so that the output is reproducible.
+sed -i 's/\(com\.eprosima\.idl\.parser\.typecode\.[A-Za-z]*\)@[0-9a-f]*/\1/g' "$out"/*.cxx "$out"/*.h

@@ -36,7 +36,7 @@ using namespace eprosima::fastcdr::exception;
 
 Chat::UserMessage::UserMessage()
 {
-    // m_message com.eprosima.idl.parser.typecode.StringTypeCode@17211155
+    // m_message com.eprosima.idl.parser.typecode.StringTypeCode
     m_message ="";
 
 }
