@@ -15,7 +15,7 @@ import {
   type WriterQos,
 } from './types.js'
 
-/** Samples a KEEP_ALL history may hold before the writer reports EBUSY (measured in bench/dds-throughput). */
+/** Samples a KEEP_ALL history may hold before the writer reports EBUSY: far above any burst a chat sees, yet bounded. */
 export const DEFAULT_MAX_SAMPLES = 100_000
 
 function endpointQos(qos: WriterQos = {}): NativeEndpointQos {
