@@ -131,6 +131,45 @@ describe('DDS binding', function () {
     assert.deepEqual(chatMessages, [])
   })
 
+  it('reports EBUSY instead of blocking when the history is full of unacknowledged samples, and loses nothing', async () => {
+    const domain = randomDomain()
+    const sub = start(process.execPath, [peer, 'sub', String(domain), '30'])
+    await waitForOutput(sub, (out) => out.includes('ready'))
+    const participant = open({domain, name: 'busy-writer'})
+    const writer = participant.createWriter({maxSamples: 10})
+    await eventually(() => writer.matchedReaders === 1)
+    sub.kill('SIGSTOP') // the reader can no longer acknowledge anything
+    try {
+      let written = 0
+      let busy
+      while (!busy && written < 30) {
+        try {
+          writer.write(`b-${written}`)
+          written++
+        } catch (error) {
+          busy = error
+        }
+      }
+      assert.equal(busy?.code, 'EBUSY', `wrote ${written} samples without EBUSY`)
+      assert.equal(written, 10)
+      sub.kill('SIGCONT')
+      while (written < 30) {
+        try {
+          writer.write(`b-${written}`)
+          written++
+        } catch (error) {
+          if (error.code !== 'EBUSY') throw error
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+      }
+    } finally {
+      sub.kill('SIGCONT')
+    }
+    assert.deepEqual(await sub.exited, {code: 0, signal: null})
+    const lines = sub.output().split('\n').filter((line) => line && line !== 'ready')
+    assert.deepEqual(lines, Array.from({length: 30}, (_, i) => `${i + 1} b-${i}`))
+  })
+
   it('validates arguments before native code, with an error code', () => {
     assert.throws(() => new Participant({domain: 233}), (e) => e instanceof DdsError && e.code === 'EINVAL' && /0 to 232/.test(e.message))
     assert.throws(() => new Participant({domain: 1.5}), {code: 'EINVAL'})
