@@ -18,13 +18,16 @@ const SHUTDOWN_BUDGET_MS = 1500
 export default class Serve extends Command {
   static summary = 'Run one chat instance: a websocket server whose messages travel to the other instances over DDS.'
 
-  static description = `Serves on one port: the browser page (GET /), /healthz, /readyz, /metrics and websockets. A client \
-without subprotocol speaks the plain protocol of the OpenDDS node-websocket-chat example (a text frame is a message, every \
-message comes back as a text frame); a client asking for chatdds.v1 gets rooms, acks, history and resume (docs/protocol.md).
+  static description = `Serves on one port: the browser page (GET /), /healthz, /readyz, /metrics, /presence and websockets. \
+A client without subprotocol speaks the plain protocol of the OpenDDS node-websocket-chat example (a text frame is a message, \
+every message comes back as a text frame); a client asking for chatdds.v1 gets rooms, acks, history, resume and presence \
+(docs/protocol.md).
 
 Every message is written to the DDS topic "User Messages" and every sample read from it goes to the clients, so \
 instances on the same DDS domain form one chat without a broker. DDS stays on this host (loopback) unless --dds-config, \
---interface or --peer say otherwise.
+--interface or --peer say otherwise. Two more topics, "chatdds History" and "chatdds Presence", carry the cluster's state: \
+a new instance gets its peers' recent messages (it is ready, /readyz 200, once they answered, 15 s at most), and every \
+instance knows who is in which room on every other one.
 
 Logs go to stdout, one line per event. At info level "Writing message" / "Received a message" lines are capped at 20 per \
 second (a summary line counts the rest); --log-level debug shows every one. SIGINT, SIGTERM, or the end of the parent's \

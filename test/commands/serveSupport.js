@@ -31,3 +31,55 @@ export function openSocket(port, protocol) {
   })
 }
 
+
+/** GET http://127.0.0.1:port/path as JSON (the 503 bodies of /readyz too). */
+export async function getJson(port, path) {
+  return (await fetch(`http://127.0.0.1:${port}${path}`)).json()
+}
+
+/** Starts `chatdds serve --name <name>` on `domain`: {child, port, name, domain}, once it answers /healthz. */
+export async function startInstance(name, domain, extra = []) {
+  const {child, port} = await startServe(['--domain', String(domain), '--name', name, ...extra], {domain: false})
+  return {child, port, name, domain}
+}
+
+/**
+ * Starts `chatdds serve` instances `<prefix>-1`… on one domain and resolves once each is ready (history
+ * hand-over done) and has discovered all the others: [{child, port, name, domain}].
+ */
+export async function startInstances(n, {domain = randomDomain(), prefix = 'e2e', extra = []} = {}) {
+  const instances = await Promise.all(Array.from({length: n}, (_, i) => startInstance(`${prefix}-${i + 1}`, domain, extra)))
+  await Promise.all(instances.map((instance) => waitReady(instance, n - 1)))
+  return instances
+}
+
+/** Resolves once the instance is ready and sees `peers` other participants; the error shows its log. */
+export async function waitReady(instance, peers, timeoutMs = 30_000) {
+  await eventually(async () => {
+    const status = await getJson(instance.port, '/readyz')
+    return status.ready && status.peers.length >= peers && status.matchedReaders >= peers + 1 && status
+  }, timeoutMs).catch((error) => {
+    throw new Error(`${instance.name} never became ready with ${peers} peers: ${error.message}\n${instance.child.output()}`)
+  })
+}
+
+/** A chatdds.v1 client that has received its hello: `frames` (parsed), `request(frame)` resolves with the reply carrying its ref. */
+export async function openV1(port, name) {
+  const ws = await new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/?name=${encodeURIComponent(name)}`, 'chatdds.v1')
+    socket.on('error', () => {})
+    socket.frames = []
+    socket.on('message', (data) => socket.frames.push(JSON.parse(data.toString())))
+    socket.once('open', () => resolve(socket))
+    socket.once('error', reject)
+  })
+  let refs = 0
+  ws.request = (frame) => {
+    const ref = `${frame.type}-${++refs}`
+    ws.send(JSON.stringify({...frame, ref}))
+    return eventually(() => ws.frames.find((f) => f.ref === ref))
+  }
+  ws.ofType = (type) => ws.frames.filter((f) => f.type === type)
+  await eventually(() => ws.frames.some((f) => f.type === 'hello'))
+  return ws
+}

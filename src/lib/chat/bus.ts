@@ -1,8 +1,19 @@
 /**
- * The chat server's view of DDS: publish a string, get batches of samples. `DdsBus` (ddsBus.ts) is
- * the real one; `MemoryBus` fans out in-process between buses sharing a hub, for fast unit tests.
+ * The chat server's view of DDS: publish a string, get batches of samples, on `User Messages` and on
+ * the two auxiliary topics of docs/protocol.md ("Cluster-wide state"). `DdsBus` (ddsBus.ts) is the
+ * real one; `MemoryBus` fans out in-process between buses sharing a hub, for fast unit tests.
  */
 import {DdsError, type Sample, type WriteResult} from '../dds/types.js'
+
+/** The auxiliary topics (same type, JSON strings), so that plain `User Messages` readers never see this traffic. */
+export type AuxTopic = 'history' | 'presence'
+
+export const AUX_TOPIC_NAMES: Record<AuxTopic, string> = {
+  /** RELIABLE, VOLATILE, KEEP_ALL: history requests and answers. */
+  history: 'chatdds History',
+  /** RELIABLE, TRANSIENT_LOCAL, KEEP_LAST 1: each instance's membership snapshot. */
+  presence: 'chatdds Presence',
+}
 
 export interface BusStatus {
   /** The writer and reader exist and the writer has matched at least one reader (its own). */
@@ -13,18 +24,28 @@ export interface BusStatus {
   peers: string[]
 }
 
-/** Something worth a log line: a participant came or went, or a matched count changed. */
+/** A participant came or went (`guidPrefix` identifies it; names may repeat), or a matched count changed. */
 export type BusEvent =
-  | {kind: 'joined' | 'left' | 'dropped'; name: string}
-  | {kind: 'matched'; entity: 'writer' | 'reader'; count: number}
+  | {kind: 'joined' | 'left' | 'dropped'; name: string; guidPrefix: string}
+  | {kind: 'matched'; entity: 'writer' | 'reader'; count: number; topic?: AuxTopic}
 
 export interface Bus {
   /** Participant name (the instance name). */
   readonly name: string
+  /** This participant's id: what `participantOf` returns for each of its writers. */
+  readonly guidPrefix: string
   /** Writes one `User Messages` sample. Synchronous; throws DdsError 'EBUSY' when the writer history is full (retry later). */
   publish(message: string): WriteResult
   /** Every sample read, the bus's own included, in batches. One handler. */
   onSamples(handler: (batch: Sample[]) => void): void
+  /** Writes one sample on an auxiliary topic. Synchronous; throws like `publish`. */
+  publishAux(topic: AuxTopic, message: string): WriteResult
+  /** Every sample read on an auxiliary topic, the bus's own included. One handler per topic. */
+  onAuxSamples(topic: AuxTopic, handler: (batch: Sample[]) => void): void
+  /** Readers matched by this bus's writer of `topic` (its own reader included). */
+  auxMatchedReaders(topic: AuxTopic): number
+  /** The participant (GUID prefix) that owns `writer`. */
+  participantOf(writer: string): string
   onEvent(handler: (event: BusEvent) => void): void
   status(): BusStatus
   /** Idempotent. */
@@ -38,6 +59,8 @@ export type BusFactory = (info: {name: string; port: number}) => Bus | Promise<B
 export class MemoryHub {
   readonly buses = new Set<MemoryBus>()
   nextNumber = 1
+  /** TRANSIENT_LOCAL, KEEP_LAST 1: each live bus's last presence sample, for buses that subscribe later. */
+  readonly lastPresence = new Map<MemoryBus, Sample>()
 }
 
 const defaultHub = new MemoryHub()
@@ -48,16 +71,23 @@ export interface MemoryBusOptions {
   capacity?: number
 }
 
-/** In-process bus with DDS-like semantics: ids `mem<n>:<seq>`, asynchronous batched delivery, EBUSY when full. */
+type Channel = 'messages' | AuxTopic
+
+/**
+ * In-process bus with DDS-like semantics: ids `mem<n>:<seq>` (auxiliary topics: `mem<n>/<topic>:<seq>`),
+ * asynchronous batched delivery, EBUSY when full, presence kept for late subscribers.
+ */
 export class MemoryBus implements Bus {
   readonly name: string
   readonly writer: string
-  private seq = 0
+  readonly guidPrefix: string
+  private readonly seqs = new Map<Channel, number>()
   private closed = false
   private stalled = false
-  private outbox: Sample[] = []
+  private outbox: Array<{channel: Channel; sample: Sample}> = []
+  private auxOutbox: Array<{channel: Channel; sample: Sample}> = []
   private flushScheduled = false
-  private sampleHandler: (batch: Sample[]) => void = () => {}
+  private readonly handlers = new Map<Channel, (batch: Sample[]) => void>()
   private eventHandler: (event: BusEvent) => void = () => {}
   private readonly capacity: number
 
@@ -67,31 +97,22 @@ export class MemoryBus implements Bus {
   ) {
     const number = hub.nextNumber++
     this.writer = `mem${number}`
+    this.guidPrefix = this.writer
     this.name = options.name ?? `mem-${number}`
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY
     for (const other of hub.buses) {
-      other.eventHandler({kind: 'joined', name: this.name})
-      this.eventHandler({kind: 'joined', name: other.name})
+      other.eventHandler({kind: 'joined', name: this.name, guidPrefix: this.guidPrefix})
+      this.eventHandler({kind: 'joined', name: other.name, guidPrefix: other.guidPrefix})
     }
     hub.buses.add(this)
   }
 
   publish(message: string): WriteResult {
-    if (this.closed) throw new DdsError('ECLOSED', 'The bus is closed.')
-    if (typeof message !== 'string') throw new DdsError('EINVAL', 'message must be a string')
-    if (this.outbox.length >= this.capacity) throw new DdsError('EBUSY', 'Writer history is full; retry later.')
-    const seq = ++this.seq
-    const sample: Sample = {
-      message,
-      id: `${this.writer}:${seq}`,
-      writer: this.writer,
-      seq,
-      sourceTimestamp: Date.now(),
-      participantName: this.name,
-    }
-    this.outbox.push(sample)
-    this.scheduleFlush()
-    return {id: sample.id, writer: this.writer, seq}
+    return this.write('messages', message)
+  }
+
+  publishAux(topic: AuxTopic, message: string): WriteResult {
+    return this.write(topic, message)
   }
 
   /** Holds written samples undelivered (the outbox fills up, then publish throws EBUSY), like readers that stopped acknowledging. */
@@ -105,7 +126,29 @@ export class MemoryBus implements Bus {
   }
 
   onSamples(handler: (batch: Sample[]) => void): void {
-    this.sampleHandler = handler
+    this.handlers.set('messages', handler)
+  }
+
+  onAuxSamples(topic: AuxTopic, handler: (batch: Sample[]) => void): void {
+    const first = !this.handlers.has(topic)
+    this.handlers.set(topic, handler)
+    if (!first) return
+    // A new reader: every writer of the topic matches it (and it gets the presence snapshots, as TRANSIENT_LOCAL would).
+    const count = this.auxMatchedReaders(topic)
+    for (const bus of this.hub.buses) if (bus !== this) bus.eventHandler({kind: 'matched', entity: 'writer', count, topic})
+    if (topic === 'presence') {
+      const held = [...this.hub.lastPresence.values()].map((sample) => ({...sample}))
+      if (held.length > 0) setImmediate(() => this.deliver('presence', held))
+    }
+  }
+
+  auxMatchedReaders(topic: AuxTopic): number {
+    if (this.closed) return 0
+    return [...this.hub.buses].filter((bus) => bus.handlers.has(topic)).length
+  }
+
+  participantOf(writer: string): string {
+    return writer.split('/')[0]
   }
 
   onEvent(handler: (event: BusEvent) => void): void {
@@ -123,25 +166,62 @@ export class MemoryBus implements Bus {
   }
 
   close(): void {
+    this.leave('left')
+  }
+
+  /** Leaves like a killed process: the others see it dropped (lease expired) and its presence sample goes. */
+  crash(): void {
+    this.leave('dropped')
+  }
+
+  private leave(kind: 'left' | 'dropped'): void {
     if (this.closed) return
     this.closed = true
     this.hub.buses.delete(this)
-    for (const other of this.hub.buses) other.eventHandler({kind: 'left', name: this.name})
+    this.hub.lastPresence.delete(this)
+    for (const other of this.hub.buses) other.eventHandler({kind, name: this.name, guidPrefix: this.guidPrefix})
+  }
+
+  private write(channel: Channel, message: string): WriteResult {
+    if (this.closed) throw new DdsError('ECLOSED', 'The bus is closed.')
+    if (typeof message !== 'string') throw new DdsError('EINVAL', 'message must be a string')
+    // Each topic has its own writer history: capacity and stall() concern `User Messages` only.
+    const outbox = channel === 'messages' ? this.outbox : this.auxOutbox
+    if (channel === 'messages' && outbox.length >= this.capacity) throw new DdsError('EBUSY', 'Writer history is full; retry later.')
+    const seq = (this.seqs.get(channel) ?? 0) + 1
+    this.seqs.set(channel, seq)
+    const writer = channel === 'messages' ? this.writer : `${this.writer}/${channel}`
+    const sample: Sample = {message, id: `${writer}:${seq}`, writer, seq, sourceTimestamp: Date.now(), participantName: this.name}
+    if (channel === 'presence') this.hub.lastPresence.set(this, sample)
+    outbox.push({channel, sample})
+    this.scheduleFlush()
+    return {id: sample.id, writer, seq}
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.stalled) return
+    if (this.flushScheduled) return
     this.flushScheduled = true
     setImmediate(() => {
       this.flushScheduled = false
-      if (this.stalled || this.outbox.length === 0) return
-      const batch = this.outbox
-      this.outbox = []
-      for (const bus of this.hub.buses) bus.deliver(batch)
+      const outbox = this.auxOutbox
+      this.auxOutbox = []
+      if (!this.stalled) {
+        outbox.push(...this.outbox)
+        this.outbox = []
+      }
+      // One batch per run of samples of one channel, in write order.
+      for (let start = 0; start < outbox.length; ) {
+        let end = start
+        while (end < outbox.length && outbox[end].channel === outbox[start].channel) end++
+        const batch = outbox.slice(start, end).map((entry) => entry.sample)
+        for (const bus of this.hub.buses) bus.deliver(outbox[start].channel, batch)
+        start = end
+      }
     })
   }
 
-  private deliver(batch: Sample[]): void {
-    if (!this.closed) this.sampleHandler(batch.map((s) => ({...s})))
+  private deliver(channel: Channel, batch: Sample[]): void {
+    const handler = this.handlers.get(channel)
+    if (!this.closed && handler) handler(batch.map((s) => ({...s})))
   }
 }

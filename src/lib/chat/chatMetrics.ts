@@ -13,6 +13,8 @@ export interface MetricSources {
   samplesWritten(): number
   writerBusy(): number
   publishQueue(): number
+  historyMessages(): number
+  clusterInstances(): number
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -57,6 +59,8 @@ export function createChatMetrics(read: MetricSources) {
   gauge('chatdds_dds_matched_writers', "DDS writers matched by this instance's reader (its own included).", read.matchedWriters)
   sampledCounter('chatdds_dds_writer_busy_total', 'Writes refused because the DDS writer history was full (retried later, never dropped).', read.writerBusy)
   gauge('chatdds_publish_queue', 'Messages waiting for room in the DDS writer history.', read.publishQueue)
+  gauge('chatdds_history_messages', 'Messages held for history and resume, every room.', read.historyMessages)
+  gauge('chatdds_cluster_instances', 'Instances known through presence, this one included.', read.clusterInstances)
   return metrics
 }
 

@@ -1,6 +1,9 @@
-/** The Bus over a real DDS participant: one writer and one reader of `User Messages`, RELIABLE and KEEP_ALL. */
-import {Participant, type DdsConfig, type Reader, type Sample, type WriteResult, type Writer} from '../dds/index.js'
-import type {Bus, BusEvent, BusStatus} from './bus.js'
+/**
+ * The Bus over a real DDS participant: one writer and one reader of `User Messages` (RELIABLE,
+ * KEEP_ALL), and of each auxiliary topic (docs/protocol.md, "Cluster-wide state").
+ */
+import {Participant, type DdsConfig, type Reader, type Sample, type WriteResult, type Writer, type WriterQos} from '../dds/index.js'
+import {AUX_TOPIC_NAMES, type AuxTopic, type Bus, type BusEvent, type BusStatus} from './bus.js'
 
 export interface DdsBusOptions {
   domain: number
@@ -8,11 +11,23 @@ export interface DdsBusOptions {
   config?: Partial<DdsConfig>
 }
 
+/** Writer GUID = participant GUID prefix (24 hex digits) + entity id (8). */
+const PREFIX_LENGTH = 24
+
+const AUX_QOS: Record<AuxTopic, WriterQos> = {
+  history: {reliable: true, durability: 'volatile', history: {kind: 'keep-all'}},
+  // A late joiner gets every live instance's last snapshot, and only the last.
+  presence: {reliable: true, durability: 'transient-local', history: {kind: 'keep-last', depth: 1}},
+}
+
 export class DdsBus implements Bus {
   readonly name: string
+  readonly guidPrefix: string
   private readonly participant: Participant
   private readonly writer: Writer
   private readonly reader: Reader
+  private readonly auxWriters = new Map<AuxTopic, Writer>()
+  private readonly auxReaders = new Map<AuxTopic, Reader>()
   private eventHandler: (event: BusEvent) => void = () => {}
   private closed = false
 
@@ -20,14 +35,22 @@ export class DdsBus implements Bus {
     this.name = options.name
     this.participant = new Participant({domain: options.domain, name: options.name, config: options.config})
     try {
+      this.guidPrefix = this.participant.guidPrefix
       // The wire contract's QoS (RELIABLE, KEEP_ALL); history bounds are the library's tuned defaults.
       this.reader = this.participant.createReader({reliable: true, history: {kind: 'keep-all'}})
       this.writer = this.participant.createWriter({reliable: true, history: {kind: 'keep-all'}})
+      for (const topic of Object.keys(AUX_QOS) as AuxTopic[]) {
+        const qos = {...AUX_QOS[topic], topic: AUX_TOPIC_NAMES[topic]}
+        this.auxReaders.set(topic, this.participant.createReader(qos))
+        const writer = this.participant.createWriter(qos)
+        this.auxWriters.set(topic, writer)
+        writer.on('matched', (event) => this.eventHandler({kind: 'matched', entity: 'writer', count: event.count, topic}))
+      }
     } catch (error) {
       this.participant.close()
       throw error
     }
-    this.participant.on('participant', (event) => this.eventHandler({kind: event.kind, name: event.name}))
+    this.participant.on('participant', (event) => this.eventHandler({kind: event.kind, name: event.name, guidPrefix: event.guidPrefix}))
     this.writer.on('matched', (event) => this.eventHandler({kind: 'matched', entity: 'writer', count: event.count}))
     this.reader.on('matched', (event) => this.eventHandler({kind: 'matched', entity: 'reader', count: event.count}))
   }
@@ -39,6 +62,24 @@ export class DdsBus implements Bus {
   onSamples(handler: (batch: Sample[]) => void): void {
     this.reader.removeAllListeners('samples')
     this.reader.on('samples', handler)
+  }
+
+  publishAux(topic: AuxTopic, message: string): WriteResult {
+    return this.auxWriters.get(topic)!.write(message)
+  }
+
+  onAuxSamples(topic: AuxTopic, handler: (batch: Sample[]) => void): void {
+    const reader = this.auxReaders.get(topic)!
+    reader.removeAllListeners('samples')
+    reader.on('samples', handler)
+  }
+
+  auxMatchedReaders(topic: AuxTopic): number {
+    return this.closed ? 0 : this.auxWriters.get(topic)!.matchedReaders
+  }
+
+  participantOf(writer: string): string {
+    return writer.slice(0, PREFIX_LENGTH)
   }
 
   onEvent(handler: (event: BusEvent) => void): void {

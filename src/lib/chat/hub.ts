@@ -1,7 +1,7 @@
 /**
  * The websocket side of one chat instance: its clients, both protocols (docs/protocol.md), the
- * fan-out of every DDS sample, history, and flow control (a full DDS writer, rate limits, slow
- * consumers, dead connections).
+ * fan-out of every DDS sample, history (handed over by peers at start), cluster-wide presence, and
+ * flow control (a full DDS writer, rate limits, slow consumers, dead connections).
  */
 import type http from 'node:http'
 import type {Socket} from 'node:net'
@@ -10,9 +10,11 @@ import type {Sample} from '../dds/types.js'
 import {ChatddsError} from '../errors.js'
 import type {Bus, BusEvent} from './bus.js'
 import {createChatMetrics, type ChatMetrics, type ProtocolName} from './chatMetrics.js'
-import {DEFAULT_ROOM, decodeMessage, encodeEnvelope} from './envelope.js'
+import {DEFAULT_ROOM, decodeMessage, encodeEnvelope, storedMessage} from './envelope.js'
+import {HistoryExchange, type HandOverState, type HandOverTiming} from './handover.js'
 import {History, type StoredMessage} from './history.js'
 import {MessageLog, type Logger} from './log.js'
+import {ClusterPresence, type InstanceInfo, type Member, type PresenceChange} from './presence.js'
 import {CloseCode, MAX_NAME_LENGTH, SUBPROTOCOL, parseRequest, validName, type ErrorCode, type Ref, type Request} from './protocol.js'
 import {Publisher, type PublishCallback} from './publisher.js'
 import {TokenBucket} from './rateLimit.js'
@@ -36,6 +38,8 @@ export interface SlowConsumerLimits {
 
 export interface HubOptions {
   name: string
+  /** This instance's websocket URL (`ws://host:port/`), announced to the cluster. */
+  url: string
   maxPayload: number
   historyDepth: number
   rateLimit: RateLimit
@@ -44,6 +48,16 @@ export interface HubOptions {
   closeGraceMs: number
   logger: Logger
   messageLinesPerSecond?: number
+  handOver?: Partial<HandOverTiming>
+  /** Membership changes within this window are published as one presence snapshot. Default 50 ms. */
+  presenceCoalesceMs?: number
+}
+
+/** GET /presence: this instance's view of the cluster. */
+export interface PresenceView {
+  instance: string
+  instances: InstanceInfo[]
+  rooms: Record<string, Member[]>
 }
 
 /** A socket corked for a batch of samples is flushed once it holds this much. */
@@ -85,6 +99,8 @@ export class ChatHub {
   private readonly plainClients = new Set<Client>()
   private readonly rooms = new Map<string, Set<Client>>()
   private readonly history: History
+  private readonly presence: ClusterPresence
+  private readonly exchange: HistoryExchange
   /** Writer → highest sequence number delivered, so a repeated sample is never delivered twice. */
   private readonly lastSeq = new Map<string, number>()
   private readonly publisher: Publisher
@@ -119,9 +135,15 @@ export class ChatHub {
       samplesWritten: () => this.publisher.written,
       writerBusy: () => this.publisher.busyCount,
       publishQueue: () => this.publisher.pendingCount,
+      historyMessages: () => this.history.count,
+      clusterInstances: () => this.presence.instances().length,
     })
     bus.onSamples((batch) => this.onSamples(batch))
-    bus.onEvent((event) => this.logBusEvent(event))
+    this.presence = new ClusterPresence(bus, {name: options.name, url: options.url, logger: options.logger, coalesceMs: options.presenceCoalesceMs}, (change) =>
+      this.onPresenceChange(change),
+    )
+    this.exchange = new HistoryExchange(bus, this.history, this.presence, {name: options.name, logger: options.logger, timing: options.handOver})
+    bus.onEvent((event) => this.onBusEvent(event))
     this.heartbeat = setInterval(() => this.checkHeartbeats(), options.heartbeatMs)
     this.heartbeat.unref()
     this.slowCheck = setInterval(() => this.checkSlowConsumers(), options.slowConsumer.checkIntervalMs)
@@ -176,12 +198,23 @@ export class ChatHub {
     if (this.publisher.busy) this.pause(client, 'bus')
   }
 
+  /** Where the history hand-over stands: the instance is ready once it is no longer pending. */
+  get handOverState(): HandOverState {
+    return this.exchange.state
+  }
+
+  presenceView(): PresenceView {
+    return {instance: this.options.name, instances: this.presence.instances(), rooms: this.presence.rooms()}
+  }
+
   /** Sends 1001 to every client and waits (1 s at most) for them to go; the bus is the server's to close. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     clearInterval(this.heartbeat)
     clearInterval(this.slowCheck)
+    this.exchange.close()
+    this.presence.close()
     for (const client of this.clients) {
       if (!client.closing) this.metrics.closes.inc({reason: 'shutdown'})
       this.closeClient(client, CloseCode.GOING_AWAY, 'server shutting down', SHUTDOWN_WAIT_MS)
@@ -233,19 +266,27 @@ export class ChatHub {
     const ref = request.ref === undefined ? {} : {ref: request.ref}
     switch (request.type) {
       case 'hello':
-        client.name = request.name
+        if (request.name !== client.name) {
+          // A rename is a leave under the old name and a join under the new one, in every room.
+          for (const room of client.rooms) this.presence.leave(room, client.name)
+          client.name = request.name
+          for (const room of client.rooms) this.presence.join(room, client.name)
+        }
         this.sendFrame(client, {...this.helloFrame(client), ...ref})
         return
       case 'join': {
         const limit = request.since ? request.history : (request.history ?? 0)
         const {messages, recovered} = this.history.lookup(request.room, {since: request.since, limit})
-        this.sendFrame(client, {type: 'joined', room: request.room, ...ref, recovered, replayed: messages.length})
+        // Pushed to the room's other members before this client is one of them: it learns from `members`.
+        if (!client.rooms.has(request.room)) this.presence.join(request.room, client.name)
+        const members = this.presence.members(request.room)
+        this.sendFrame(client, {type: 'joined', room: request.room, ...ref, recovered, replayed: messages.length, members})
         for (const message of messages) this.deliver(client, JSON.stringify(messageFrame(message, true)))
         // Same tick as the replay: the first live message follows the last replayed one, no gap.
         client.rooms.add(request.room)
-        let members = this.rooms.get(request.room)
-        if (!members) this.rooms.set(request.room, (members = new Set()))
-        members.add(client)
+        let clients = this.rooms.get(request.room)
+        if (!clients) this.rooms.set(request.room, (clients = new Set()))
+        clients.add(client)
         return
       }
       case 'leave':
@@ -265,26 +306,35 @@ export class ChatHub {
         })
         return
       }
-      case 'presence': {
-        const members = [...(this.rooms.get(request.room) ?? [])].map((member) => ({name: member.name, instance: this.options.name}))
-        this.sendFrame(client, {type: 'presence', room: request.room, ...ref, members})
+      case 'presence':
+        this.sendFrame(client, {type: 'presence', room: request.room, ...ref, members: this.presence.members(request.room)})
         return
-      }
       case 'ping':
         this.sendFrame(client, {type: 'pong', ...ref})
     }
   }
 
   private helloFrame(client: Client): Frame {
-    return {type: 'hello', protocol: SUBPROTOCOL, instance: this.options.name, name: client.name, maxPayload: this.options.maxPayload}
+    const {name, maxPayload} = this.options
+    return {type: 'hello', protocol: SUBPROTOCOL, instance: name, name: client.name, maxPayload, instances: this.presence.instances()}
   }
 
   private leaveRoom(client: Client, room: string): void {
-    client.rooms.delete(room)
+    if (!client.rooms.delete(room)) return
     const members = this.rooms.get(room)
-    if (!members) return
-    members.delete(client)
-    if (members.size === 0) this.rooms.delete(room)
+    members?.delete(client)
+    if (members?.size === 0) this.rooms.delete(room)
+    // After the client is out of the room: the leave is pushed to the members that remain.
+    this.presence.leave(room, client.name)
+  }
+
+  /** Someone joined or left a room somewhere in the cluster: tell this instance's members of the room. */
+  private onPresenceChange(change: PresenceChange): void {
+    if (this.closed) return
+    const members = this.rooms.get(change.room)
+    if (!members || members.size === 0) return
+    const frame = JSON.stringify({type: 'presence-change', room: change.room, change: change.change, name: change.name, instance: change.instance})
+    for (const client of members) this.sendText(client, frame)
   }
 
   // ---- DDS ----
@@ -320,19 +370,14 @@ export class ChatHub {
       }
       this.lastSeq.set(sample.writer, sample.seq)
       const decoded = decodeMessage(sample.message)
-      const ts = decoded.ts ?? sample.sourceTimestamp
-      this.metrics.latency.observe(Math.max(0, now - ts) / 1000)
-      const stored: StoredMessage = {
-        id: sample.id,
-        writer: sample.writer,
-        seq: sample.seq,
-        room: decoded.room,
-        from: decoded.from,
-        text: decoded.text,
-        ts,
-        origin: decoded.origin,
+      const stored = storedMessage(sample, decoded)
+      this.metrics.latency.observe(Math.max(0, now - stored.ts) / 1000)
+      if (!this.history.add(stored)) {
+        // A peer handed it over before it arrived here live: clients have it already.
+        this.metrics.dropped.inc({reason: 'duplicate'})
+        this.logger.debug(`Sample ${sample.id} was already handed over by a peer; not delivered again`)
+        continue
       }
-      this.history.add(stored)
       if (this.messageLog.wants()) this.messageLog.line(`Received a message ${JSON.stringify({message: sample.message})}`)
 
       if (decoded.room === DEFAULT_ROOM) {
@@ -355,10 +400,19 @@ export class ChatHub {
     for (const socket of corked) socket.uncork()
   }
 
+  private onBusEvent(event: BusEvent): void {
+    if (event.kind === 'joined') this.presence.participantJoined(event.guidPrefix)
+    else if (event.kind !== 'matched') this.presence.participantGone(event.guidPrefix)
+    this.exchange.onBusEvent(event)
+    this.logBusEvent(event)
+  }
+
   private logBusEvent(event: BusEvent): void {
     if (event.kind === 'matched') {
       const other = event.entity === 'writer' ? 'reader' : 'writer'
-      this.logger.info(`DDS ${event.entity} now matched with ${event.count} ${other}${event.count === 1 ? '' : 's'}`)
+      const line = `${event.count} ${other}${event.count === 1 ? '' : 's'}`
+      if (event.topic) this.logger.debug(`DDS ${event.entity} of chatdds ${event.topic} now matched with ${line}`)
+      else this.logger.info(`DDS ${event.entity} now matched with ${line}`)
     } else {
       const what = {joined: 'joined', left: 'left', dropped: 'was dropped (lease expired)'}[event.kind]
       this.logger.info(`DDS participant ${event.name || '(unnamed)'} ${what}`)

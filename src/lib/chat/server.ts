@@ -1,6 +1,6 @@
 /**
- * One chat instance on one port: HTTP (browser page, /healthz, /readyz, /metrics) and websockets
- * (plain and chatdds.v1, handled by ChatHub), bridged to a Bus.
+ * One chat instance on one port: HTTP (browser page, /healthz, /readyz, /metrics, /presence) and
+ * websockets (plain and chatdds.v1, handled by ChatHub), bridged to a Bus.
  */
 import {readFileSync} from 'node:fs'
 import http from 'node:http'
@@ -8,7 +8,8 @@ import type {AddressInfo, Socket} from 'node:net'
 import {WebSocketServer} from 'ws'
 import {ChatddsError} from '../errors.js'
 import type {Bus, BusFactory, BusStatus} from './bus.js'
-import {ChatHub, type RateLimit, type SlowConsumerLimits} from './hub.js'
+import type {HandOverState, HandOverTiming} from './handover.js'
+import {ChatHub, type PresenceView, type RateLimit, type SlowConsumerLimits} from './hub.js'
 import {silentLogger, type Logger} from './log.js'
 import {SUBPROTOCOL} from './protocol.js'
 
@@ -37,10 +38,16 @@ export interface ChatServerOptions {
   closeGraceMs?: number
   /** `Writing message`/`Received a message` lines per second at info level (default 20). */
   messageLinesPerSecond?: number
+  /** How long the history hand-over waits for peers (default: settle 1 s, quiet 0.5 s, retry 2 s, give up after 15 s). */
+  handOver?: Partial<HandOverTiming>
+  /** Membership changes within this window go out as one presence snapshot. Default 50 ms. */
+  presenceCoalesceMs?: number
 }
 
 export interface Readiness extends BusStatus {
   name: string
+  /** The history hand-over: ready only once it is no longer `pending`. */
+  historyHandOver: HandOverState
 }
 
 export interface ChatServer {
@@ -54,6 +61,8 @@ export interface ChatServer {
   status(): Readiness
   /** What GET /metrics answers. */
   metrics(): string
+  /** What GET /presence answers. */
+  presence(): PresenceView
   /** 1001 to every client, then closes the server and the bus. Idempotent. */
   close(): Promise<void>
 }
@@ -89,7 +98,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   let name = options.name ?? ''
   const status = (): Readiness => {
     const {ready, matchedReaders, matchedWriters, peers} = bus && !closing ? bus.status() : NOT_READY
-    return {ready, name, matchedReaders, matchedWriters, peers}
+    const historyHandOver = hub?.handOverState ?? 'pending'
+    return {ready: ready && historyHandOver !== 'pending', name, matchedReaders, matchedWriters, peers, historyHandOver}
   }
 
   const httpServer = http.createServer((req, res) => {
@@ -121,6 +131,10 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
         if (hub) respond(200, 'text/plain; version=0.0.4; charset=utf-8', hub.metrics.registry.render())
         else respond(503, text, 'Starting\n')
         return
+      case '/presence':
+        if (hub) respond(200, 'application/json', JSON.stringify(hub.presenceView()))
+        else respond(503, text, 'Starting\n')
+        return
       default:
         respond(404, text, 'Not found\n')
     }
@@ -140,6 +154,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   httpServer.on('error', (error) => logger.error(`HTTP server: ${error.message}`))
   const port = (httpServer.address() as AddressInfo).port
   name ||= `chat-${port}`
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`
 
   try {
     bus = typeof options.bus === 'function' ? await options.bus({name, port}) : options.bus
@@ -150,6 +165,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const theBus = bus
   const theHub = new ChatHub(theBus, {
     name,
+    url,
     maxPayload,
     historyDepth: options.historyDepth ?? DEFAULTS.historyDepth,
     rateLimit: {...DEFAULTS.rateLimit, ...options.rateLimit},
@@ -158,6 +174,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     closeGraceMs: options.closeGraceMs ?? DEFAULTS.closeGraceMs,
     logger,
     messageLinesPerSecond: options.messageLinesPerSecond,
+    handOver: options.handOver,
+    presenceCoalesceMs: options.presenceCoalesceMs,
   })
   hub = theHub
 
@@ -198,10 +216,11 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     name,
     host,
     port,
-    url: `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+    url,
     bus: theBus,
     status,
     metrics: () => theHub.metrics.registry.render(),
+    presence: () => theHub.presenceView(),
     close() {
       closing ??= shutdown()
       return closing

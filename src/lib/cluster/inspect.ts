@@ -1,6 +1,6 @@
 /** `cluster status`, `cluster logs`, `cluster down`: everything after `cluster up`, driven by the manifest. */
 import {ChatddsError} from '../errors.js'
-import {fetchMetrics, fetchReadyz} from './http.js'
+import {fetchMetrics, fetchReadyz, getText} from './http.js'
 import {readLogLines, LogFollower} from './logs.js'
 import {type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
 import {delay, isClusterInstance, isClusterProcess, terminate} from './processes.js'
@@ -30,6 +30,8 @@ export interface InstanceStatus {
   matchedWriters?: number
   /** Names of the DDS participants this instance has discovered. */
   peers: string[]
+  /** Names of the chatdds.v1 users in a room on this instance (GET /presence), sorted. */
+  users?: string[]
 }
 
 export interface ClusterStatus {
@@ -58,7 +60,7 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
 async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Promise<InstanceStatus> {
   const {name, url, port, pid} = instance
   if (!isClusterInstance(manifest, instance)) return {name, url, port, pid, alive: false, ready: false, peers: []}
-  const [readyz, metrics] = await Promise.all([fetchReadyz(url), fetchMetrics(url)])
+  const [readyz, metrics, users] = await Promise.all([fetchReadyz(url), fetchMetrics(url), fetchUsers(url, name)])
   return {
     name,
     url,
@@ -72,7 +74,31 @@ async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Pro
     matchedReaders: readyz?.matchedReaders,
     matchedWriters: readyz?.matchedWriters,
     peers: readyz?.peers ?? [],
+    users,
   }
+}
+
+/** The users (names) in a room on instance `name`, from its GET /presence; undefined while it does not answer. */
+export async function fetchUsers(baseUrl: string, name: string, timeoutMs?: number): Promise<string[] | undefined> {
+  try {
+    const {status, body} = await getText(new URL('presence', baseUrl).href, timeoutMs)
+    if (status !== 200) return undefined
+    return usersOf(JSON.parse(body), name)
+  } catch {
+    return undefined
+  }
+}
+
+/** Distinct names of `instance`'s members in a presence view `{"rooms": {"r": [{"name", "instance"}]}}`. */
+export function usersOf(view: unknown, instance: string): string[] | undefined {
+  const rooms = (view as {rooms?: unknown})?.rooms
+  if (typeof rooms !== 'object' || rooms === null) return undefined
+  const names = new Set<string>()
+  for (const members of Object.values(rooms)) {
+    if (!Array.isArray(members)) continue
+    for (const member of members) if (member?.instance === instance && typeof member.name === 'string') names.add(member.name)
+  }
+  return [...names].sort()
 }
 
 export interface DownResult {

@@ -17,7 +17,7 @@ export function readyReport(manifest: Manifest & {readyMs: number}, dir: string,
     [`chatdds tail --port ${first.port}`, `watch it arrive at ${first.name}`],
     [`chatdds spy --domain ${manifest.domain}`, 'see the DDS samples themselves'],
     [`open ${first.url}`, 'the browser client'],
-    [`chatdds cluster status${flag}`, 'clients, messages and DDS peers per instance'],
+    [`chatdds cluster status${flag}`, 'clients, users, messages and DDS peers per instance'],
   ]
   if (detached) tries.push([`chatdds cluster logs${flag} -f`, 'follow the logs'], [`chatdds cluster down${flag}`, 'stop the cluster'])
   const width = Math.max(...tries.map(([command]) => command.length))
@@ -59,6 +59,13 @@ function peerList(peers: string[]): string {
   return names.length <= 40 ? names : `${peers.length} peers`
 }
 
+/** "2 (alice,bob)", or just the count when the names would not fit a table cell. */
+function userList(users: string[] | undefined): string {
+  if (users === undefined) return '-'
+  const names = users.join(',')
+  return users.length === 0 || names.length > 30 ? String(users.length) : `${users.length} (${names})`
+}
+
 export function statusReport(status: ClusterStatus): string {
   const rows = status.instances.map((i) => [
     i.name,
@@ -66,13 +73,14 @@ export function statusReport(status: ClusterStatus): string {
     String(i.pid),
     i.alive ? (i.ready ? 'ready' : 'not ready') : 'dead',
     i.clients === undefined ? '-' : String(i.clients),
+    i.alive ? userList(i.users) : '-',
     i.messagesIn === undefined ? '-' : String(i.messagesIn),
     i.messagesOut === undefined ? '-' : String(i.messagesOut),
     i.alive ? peerList(i.peers) : '-',
   ])
   const alive = status.instances.filter((i) => i.alive).length
   return [
-    table(['NAME', 'URL', 'PID', 'STATE', 'CLIENTS', 'IN', 'OUT', 'DDS PEERS'], rows),
+    table(['NAME', 'URL', 'PID', 'STATE', 'CLIENTS', 'USERS', 'IN', 'OUT', 'DDS PEERS'], rows),
     '',
     `${alive} of ${status.instances.length} instances running on DDS domain ${status.domain} (${status.mode}, started ${status.startedAt}, run directory ${status.runDir}).`,
   ].join('\n')

@@ -63,5 +63,31 @@ describe('chat bus', () => {
       bus.close()
       assert.equal(bus.status().ready, false)
     })
+
+    it('auxiliary topics: a late presence reader gets only the last snapshot of each writer; history is volatile', async () => {
+      const domain = randomDomain()
+      bus = new DdsBus({domain, name: 'aux-first'})
+      bus.onAuxSamples('presence', () => {})
+      bus.onAuxSamples('history', () => {})
+      bus.publishAux('history', 'before anyone listened')
+      bus.publishAux('presence', 'snapshot 1')
+      bus.publishAux('presence', 'snapshot 2')
+      const late = new DdsBus({domain, name: 'aux-late'})
+      try {
+        const presence = []
+        const history = []
+        late.onAuxSamples('presence', (batch) => presence.push(...batch))
+        late.onAuxSamples('history', (batch) => history.push(...batch))
+        await eventually(() => presence.length === 1 && bus.auxMatchedReaders('history') === 2, 20_000)
+        assert.equal(presence[0].message, 'snapshot 2')
+        assert.equal(late.participantOf(presence[0].writer), bus.guidPrefix)
+        assert.notEqual(late.guidPrefix, bus.guidPrefix)
+        bus.publishAux('history', 'after')
+        await eventually(() => history.length === 1)
+        assert.deepEqual(history.map((s) => s.message), ['after'])
+      } finally {
+        late.close()
+      }
+    })
   })
 })

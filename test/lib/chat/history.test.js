@@ -82,3 +82,76 @@ describe('chat history', () => {
     assert.equal(history.lookup('general', {since: parseCursor({a: 0})}).recovered, false)
   })
 })
+
+describe('chat history: hand-over and coverage', () => {
+  const at = (writer, seq, ts, room = 'r') => ({...message(writer, seq, room), ts})
+
+  it('merges a peer\'s messages by id, each writer in sequence order, writers by timestamp, keeping the newest N', () => {
+    const history = new History(5)
+    history.add(at('b', 2, 20))
+    const added = history.merge('r', [at('a', 1, 10), at('b', 1, 15), at('b', 2, 20), at('a', 2, 30), at('c', 1, 30)], new Map())
+    assert.equal(added, 4)
+    assert.deepEqual(ids(history.lookup('r', {limit: 10})), ['a:1', 'b:1', 'b:2', 'a:2', 'c:1'])
+    // Merging the same answer again changes nothing; a newer one pushes the oldest out.
+    assert.equal(history.merge('r', [at('a', 1, 10), at('c', 1, 30)]), 0)
+    history.merge('r', [at('a', 3, 40)])
+    assert.deepEqual(ids(history.lookup('r', {limit: 10})), ['b:1', 'b:2', 'a:2', 'c:1', 'a:3'])
+    assert.equal(history.has('a:1'), false)
+    assert.equal(history.has('a:3'), true)
+  })
+
+  it('keeps a writer\'s sequence order even when its timestamps go backwards', () => {
+    const history = new History(10)
+    history.merge('r', [at('a', 2, 5), at('a', 1, 50), at('b', 1, 10)])
+    assert.deepEqual(ids(history.lookup('r', {limit: 10})), ['b:1', 'a:1', 'a:2'])
+  })
+
+  it('does not hold again, or deliver again, a live message a peer already handed over', () => {
+    const history = new History(10)
+    history.merge('r', [at('a', 1, 10)], new Map([['a', {lo: 0, hi: 1}]]))
+    assert.equal(history.add(at('a', 1, 10)), false)
+    assert.equal(history.add(at('a', 2, 11)), true)
+    assert.deepEqual(ids(history.lookup('r', {limit: 10})), ['a:1', 'a:2'])
+  })
+
+  it('says recovered:false for a writer it never heard of, and true once a peer vouched for it', () => {
+    const history = new History(10)
+    history.add(at('a', 1, 1))
+    assert.equal(history.lookup('r', {since: parseCursor({a: 0, z: 3})}).recovered, false)
+    history.merge('r', [at('z', 4, 2)], new Map([['z', {lo: 2, hi: 4}]]))
+    const resumed = history.lookup('r', {since: parseCursor({a: 0, z: 3})})
+    assert.deepEqual([ids(resumed), resumed.recovered], [['a:1', 'z:4'], true])
+    assert.equal(history.lookup('r', {since: parseCursor({z: 1})}).recovered, false)
+  })
+
+  it('joins a peer\'s span and its own live one only when they touch', () => {
+    const history = new History(10)
+    history.merge('r', [at('a', 3, 1)], new Map([['a', {lo: 0, hi: 3}]]))
+    history.add(at('a', 4, 2))
+    assert.deepEqual(history.coverage('r', 'a'), {lo: 0, hi: 4})
+    const apart = new History(10)
+    apart.merge('r', [at('a', 3, 1)], new Map([['a', {lo: 0, hi: 3}]]))
+    apart.add(at('a', 9, 2))
+    assert.deepEqual(apart.coverage('r', 'a'), {lo: 8, hi: 9})
+    assert.equal(apart.lookup('r', {since: parseCursor({a: 3})}).recovered, false)
+  })
+
+  it('notices a gap in a writer\'s live samples', () => {
+    const history = new History(10)
+    history.add(at('a', 1, 1))
+    history.add(at('a', 2, 2))
+    history.add(at('a', 5, 3))
+    assert.equal(history.lookup('r', {since: parseCursor({a: 2})}).recovered, false)
+    assert.equal(history.lookup('r', {since: parseCursor({a: 4})}).recovered, true)
+  })
+
+  it('hands over what a room holds and the spans it vouches for, every writer it knows included', () => {
+    const history = new History(2)
+    for (let seq = 1; seq <= 3; seq++) history.add(at('a', seq, seq))
+    history.add(at('b', 1, 9, 'elsewhere'))
+    const {messages, coverage} = history.snapshot('r')
+    assert.deepEqual(messages.map((m) => m.id), ['a:2', 'a:3'])
+    assert.deepEqual(Object.fromEntries(coverage), {a: {lo: 1, hi: 3}, b: {lo: 0, hi: 1}})
+    assert.deepEqual(history.roomNames().sort(), ['elsewhere', 'r'])
+  })
+})

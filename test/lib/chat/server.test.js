@@ -59,9 +59,26 @@ describe('chat server', () => {
       const alice = await connectV1(server, 'alice')
       const bob = await connectV1(other, 'bob')
       const plain = await connect(other)
-      assert.deepEqual(alice.frames[0], {type: 'hello', protocol: 'chatdds.v1', instance: 'chat-1', name: 'alice', maxPayload: 65536})
+      assert.deepEqual(alice.frames[0], {
+        type: 'hello',
+        protocol: 'chatdds.v1',
+        instance: 'chat-1',
+        name: 'alice',
+        maxPayload: 65536,
+        instances: [
+          {name: 'chat-1', url: server.url},
+          {name: 'chat-2', url: other.url},
+        ],
+      })
 
-      assert.deepEqual(await request(alice, {type: 'join', room: 'general', ref: 'j1'}), {type: 'joined', room: 'general', ref: 'j1', recovered: true, replayed: 0})
+      assert.deepEqual(await request(alice, {type: 'join', room: 'general', ref: 'j1'}), {
+        type: 'joined',
+        room: 'general',
+        ref: 'j1',
+        recovered: true,
+        replayed: 0,
+        members: [{name: 'alice', instance: 'chat-1'}],
+      })
       await request(bob, {type: 'join', room: 'general', ref: 'j2'})
       const ack = await request(alice, {type: 'send', room: 'general', text: 'hi', ref: 'c1'})
       assert.equal(ack.type, 'ack')
@@ -100,6 +117,7 @@ describe('chat server', () => {
         instance: 'chat-7',
         name: 'carol',
         maxPayload: 65536,
+        instances: [{name: 'chat-7', url: server.url}],
         ref: 'h',
       })
       await request(ws, {type: 'join', room: 'r', ref: 'j'})
@@ -127,7 +145,7 @@ describe('chat server', () => {
 
       const bob = await connectV1(server, 'bob')
       const joined = await request(bob, {type: 'join', room: 'general', history: 3, ref: 'j'})
-      assert.deepEqual(joined, {type: 'joined', room: 'general', ref: 'j', recovered: true, replayed: 3})
+      assert.deepEqual(joined, {type: 'joined', room: 'general', ref: 'j', recovered: true, replayed: 3, members: [{name: 'bob', instance: server.name}]})
       await request(alice, {type: 'send', room: 'general', text: 'live', ref: 'live'})
       await eventually(() => framesOfType(bob, 'message').length === 4)
       const messages = framesOfType(bob, 'message')
@@ -146,13 +164,23 @@ describe('chat server', () => {
 
       const resumed = await connectV1(server, 'bob')
       const ok = await request(resumed, {type: 'join', room: 'general', since: acks[3].id, ref: 'r1'})
-      assert.deepEqual(ok, {type: 'joined', room: 'general', ref: 'r1', recovered: true, replayed: 2})
+      assert.deepEqual(ok, {type: 'joined', room: 'general', ref: 'r1', recovered: true, replayed: 2, members: [{name: 'bob', instance: server.name}]})
       await eventually(() => framesOfType(resumed, 'message').length === 2)
       assert.deepEqual(framesOfType(resumed, 'message').map((m) => m.text), ['m5', 'm6'])
 
       const late = await connectV1(server, 'eve')
       const gap = await request(late, {type: 'join', room: 'general', since: {[writer]: 1}, ref: 'r2'})
-      assert.deepEqual(gap, {type: 'joined', room: 'general', ref: 'r2', recovered: false, replayed: 4})
+      assert.deepEqual(gap, {
+        type: 'joined',
+        room: 'general',
+        ref: 'r2',
+        recovered: false,
+        replayed: 4,
+        members: [
+          {name: 'bob', instance: server.name},
+          {name: 'eve', instance: server.name},
+        ],
+      })
     })
   })
 
@@ -165,11 +193,14 @@ describe('chat server', () => {
       assert.equal(page.status, 200)
       assert.match(page.type, /^text\/html/)
       for (const id of ['port', 'connect', 'messages', 'messageBox', 'send']) assert.match(page.body, new RegExp(`id="${id}"`))
-      assert.doesNotMatch(page.body, /<(script|link)[^>]+(src|href)=/)
+      // Nothing to fetch from elsewhere (inline data: URLs are fine).
+      assert.doesNotMatch(page.body, /<(script|link)[^>]+(src|href)=(?!["']?data:)/)
       assert.deepEqual(await httpGet(server, '/healthz'), {status: 200, type: 'text/plain; charset=utf-8', body: 'ok\n'})
-      const ready = await httpGet(server, '/readyz')
-      assert.equal(ready.status, 200)
-      assert.equal(ready.body, '{"ready":true,"name":"chat-1","matchedReaders":2,"matchedWriters":2,"peers":["chat-2"]}')
+      const ready = await eventually(async () => {
+        const answer = await httpGet(server, '/readyz')
+        return answer.status === 200 && answer
+      })
+      assert.equal(ready.body, '{"ready":true,"name":"chat-1","matchedReaders":2,"matchedWriters":2,"peers":["chat-2"],"historyHandOver":"complete"}')
       assert.equal((await httpGet(server, '/nope')).status, 404)
       const post = await fetch(`http://127.0.0.1:${server.port}/`, {method: 'POST'})
       assert.equal(post.status, 405)
@@ -189,6 +220,8 @@ describe('chat server', () => {
         'chatdds_dds_matched_writers 2',
         'chatdds_delivery_latency_seconds_count 1',
         'chatdds_messages_dropped_total{reason="duplicate"} 0',
+        'chatdds_history_messages 1',
+        'chatdds_cluster_instances 2',
         '# TYPE chatdds_delivery_latency_seconds histogram',
       ]) {
         assert.ok(metrics.split('\n').includes(line), `missing ${line} in\n${metrics}`)

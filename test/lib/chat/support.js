@@ -16,6 +16,9 @@ export async function startMemoryServer(options = {}, {hub = new MemoryHub(), ca
   const server = await startChatServer({
     port: 0,
     logger: options.logger ?? recordingLogger(lines),
+    // Peers on a MemoryHub are there from the start: no discovery time to wait for.
+    handOver: {settleMs: 0, quietMs: 0, retryMs: 200, timeoutMs: 3000},
+    presenceCoalesceMs: 5,
     ...options,
     bus,
   })

@@ -1,0 +1,270 @@
+/**
+ * The history hand-over on `chatdds History` (docs/protocol.md, "Cluster-wide state"): a starting
+ * instance asks its peers for what they hold and merges their answers into its history; every
+ * instance answers the requests of the others.
+ */
+import {randomBytes} from 'node:crypto'
+import type {Sample} from '../dds/types.js'
+import type {Bus, BusEvent} from './bus.js'
+import {sampleMessage, storedMessage} from './envelope.js'
+import type {History, Span, StoredMessage} from './history.js'
+import type {Logger} from './log.js'
+import type {ClusterPresence} from './presence.js'
+
+export interface HandOverTiming {
+  /** The hand-over ends no sooner than this after start: time for the peers to be discovered. */
+  settleMs: number
+  /** … and only once nothing changed (a participant or a History reader came) for this long. */
+  quietMs: number
+  /** Peers that have not answered are asked again this often. */
+  retryMs: number
+  /** Past this the instance stops waiting (and says who did not answer): it serves what it has. */
+  timeoutMs: number
+}
+
+export const HAND_OVER_DEFAULTS: HandOverTiming = {settleMs: 1000, quietMs: 500, retryMs: 2000, timeoutMs: 15_000}
+
+export type HandOverState = 'pending' | 'complete' | 'incomplete'
+
+export interface HistoryExchangeOptions {
+  name: string
+  logger: Logger
+  timing?: Partial<HandOverTiming>
+}
+
+/** An answer sample carries about this much JSON at most (one message larger than it goes alone). */
+const MAX_ANSWER_BYTES = 256 * 1024
+/** Requests of other instances remembered, so that one is answered once per attempt. */
+const MAX_NONCES = 256
+const CHECK_MS = 100
+/** After the hand-over, History readers that match within this time of the start are still asked. */
+const LATE_ASK_MS = 30_000
+
+interface Entry {
+  id: string
+  writer: string
+  seq: number
+  message: string
+  sourceTimestamp: number
+}
+
+export class HistoryExchange {
+  state: HandOverState = 'pending'
+  private readonly timing: HandOverTiming
+  private readonly nonce = randomBytes(8).toString('hex')
+  private attempt = 1
+  private readonly startedAt = Date.now()
+  private lastChange = this.startedAt
+  private peerCount = 0
+  /** Readers matched by our History writer, at the last matched event. */
+  private historyReaders = 0
+  /** Participant → name of the peers that finished answering. */
+  private readonly answered = new Map<string, string>()
+  private mergedMessages = 0
+  private readonly mergedRooms = new Set<string>()
+  /** Other instances' request nonces → the last attempt answered. */
+  private readonly answeredNonces = new Map<string, number>()
+  private checkTimer: NodeJS.Timeout | undefined
+  private retryTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly history: History,
+    private readonly presence: ClusterPresence,
+    private readonly options: HistoryExchangeOptions,
+  ) {
+    this.timing = {...HAND_OVER_DEFAULTS, ...options.timing}
+    bus.onAuxSamples('history', (batch) => this.onSamples(batch))
+    this.request()
+    this.checkTimer = setInterval(() => this.check(), CHECK_MS)
+    this.checkTimer.unref()
+    this.retryTimer = setInterval(() => {
+      this.attempt++
+      this.request()
+    }, this.timing.retryMs)
+    this.retryTimer.unref()
+  }
+
+  /** Participants and History readers coming and going restart the quiet time; a new reader is asked at once. */
+  onBusEvent(event: BusEvent): void {
+    if (event.kind === 'matched' && event.topic !== 'history') return
+    const newReader = event.kind === 'matched' && event.entity === 'writer' && event.count > this.historyReaders
+    if (event.kind === 'matched' && event.entity === 'writer') this.historyReaders = event.count
+    if (this.state === 'pending') {
+      this.lastChange = Date.now()
+      // A peer gone is no longer waited for (its answer, if any, stays merged).
+      if (event.kind === 'left' || event.kind === 'dropped') this.answered.delete(event.guidPrefix)
+      if (newReader) this.request()
+    } else if (newReader && Date.now() - this.startedAt < LATE_ASK_MS) {
+      // A peer found only after the hand-over ended (slow discovery) is still asked, for a while.
+      this.attempt++
+      this.request(true)
+    }
+  }
+
+  close(): void {
+    this.stopTimers()
+  }
+
+  private request(late = false): void {
+    if (this.state !== 'pending' && !late) return
+    const request = {type: 'history-request', from: this.options.name, nonce: this.nonce, attempt: this.attempt, answered: [...this.answered.values()].sort()}
+    this.write(JSON.stringify(request), 'a history request')
+  }
+
+  private check(): void {
+    if (this.state !== 'pending') return
+    const now = Date.now()
+    const peers = this.presence.peers()
+    if (peers.size !== this.peerCount) {
+      this.peerCount = peers.size
+      this.lastChange = now
+    }
+    const missing = [...peers].filter(([participant]) => !this.answered.has(participant)).map(([, name]) => name)
+    // Ready also means knowing the cluster (hello's `instances`): every peer that answered has shown its presence.
+    const unseen = [...this.answered].filter(([participant]) => !peers.has(participant)).map(([, name]) => name)
+    // History readers matched by our writer, our own excluded: peers whose presence may not have arrived yet.
+    const matchedPeers = this.bus.auxMatchedReaders('history') - 1
+    const settled = now - this.startedAt >= this.timing.settleMs && now - this.lastChange >= this.timing.quietMs
+    if (settled && missing.length === 0 && unseen.length === 0 && this.answered.size >= matchedPeers) {
+      this.finish('complete', now)
+    } else if (now - this.startedAt >= this.timing.timeoutMs) {
+      const silent = [...missing, ...unseen.map((name) => `${name} (presence)`)].sort().join(', ') || `${matchedPeers - this.answered.size} unnamed peer(s)`
+      this.finish('incomplete', now, silent)
+    }
+  }
+
+  private finish(state: 'complete' | 'incomplete', now: number, silent?: string): void {
+    this.state = state
+    this.stopTimers()
+    const took = `${((now - this.startedAt) / 1000).toFixed(1)} s`
+    const names = [...this.answered.values()].sort()
+    const from = names.length === 0 ? 'no peer answered' : `${plural(names.length, 'peer')} answered (${names.join(', ')})`
+    const merged = `${plural(this.mergedMessages, 'message')} merged into ${plural(this.mergedRooms.size, 'room')}`
+    if (state === 'complete') this.options.logger.info(`History hand-over complete in ${took}: ${from}; ${merged}`)
+    else this.options.logger.warn(`History hand-over incomplete after ${took}: no answer from ${silent}; ${from}; ${merged}; serving what this instance holds`)
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.checkTimer)
+    clearInterval(this.retryTimer)
+    this.checkTimer = this.retryTimer = undefined
+  }
+
+  private onSamples(batch: Sample[]): void {
+    for (const sample of batch) {
+      const participant = this.bus.participantOf(sample.writer)
+      if (participant === this.bus.guidPrefix) continue
+      let frame: Record<string, unknown>
+      try {
+        frame = JSON.parse(sample.message)
+        if (typeof frame !== 'object' || frame === null) throw new Error('not an object')
+      } catch {
+        this.options.logger.warn(`Ignored a malformed history sample from ${sample.participantName ?? participant}`)
+        continue
+      }
+      if (frame.type === 'history-request') this.answer(frame)
+      else if (frame.to === this.options.name && frame.nonce === this.nonce) {
+        if (frame.type === 'history') this.merge(frame)
+        else if (frame.type === 'history-end') {
+          const name = typeof frame.from === 'string' ? frame.from : (sample.participantName ?? participant)
+          if (this.state !== 'pending' && !this.answered.has(participant)) {
+            this.options.logger.info(`History hand-over: ${name} answered late; ${plural(this.mergedMessages, 'message')} merged in all`)
+          }
+          this.answered.set(participant, name)
+          this.check()
+        }
+      }
+    }
+  }
+
+  /** Answers another instance's request: one sample per room (split when large), then an end marker. */
+  private answer(request: Record<string, unknown>): void {
+    const {from: to, nonce, attempt, answered} = request
+    if (typeof to !== 'string' || typeof nonce !== 'string' || to === this.options.name) return
+    if (Array.isArray(answered) && answered.includes(this.options.name)) return
+    const round = typeof attempt === 'number' ? attempt : 1
+    if ((this.answeredNonces.get(nonce) ?? 0) >= round) return
+    this.answeredNonces.delete(nonce)
+    this.answeredNonces.set(nonce, round)
+    if (this.answeredNonces.size > MAX_NONCES) this.answeredNonces.delete(this.answeredNonces.keys().next().value!)
+
+    const header = {type: 'history', to, from: this.options.name, nonce}
+    let total = 0
+    const rooms = this.history.roomNames()
+    for (const room of rooms) {
+      const {messages, coverage} = this.history.snapshot(room)
+      const spans = Object.fromEntries([...coverage].map(([writer, span]) => [writer, [span.lo, span.hi]]))
+      // The entries are serialized once; the sample is the header object with them spliced in.
+      const head = JSON.stringify({...header, room, coverage: spans}).slice(0, -1) + ',"messages":['
+      let chunk: string[] = []
+      let bytes = head.length
+      const flush = () => {
+        const sample = `${head}${chunk.join(',')}]}`
+        chunk = []
+        bytes = head.length
+        return this.write(sample, `the history of #${room} to ${to}`)
+      }
+      for (const message of messages) {
+        const entry = JSON.stringify({id: message.id, writer: message.writer, seq: message.seq, message: sampleMessage(message), sourceTimestamp: message.ts})
+        if (chunk.length > 0 && bytes + entry.length + 1 > MAX_ANSWER_BYTES && !flush()) return
+        chunk.push(entry)
+        bytes += entry.length + 1
+      }
+      if (!flush()) return
+      total += messages.length
+    }
+    this.write(JSON.stringify({type: 'history-end', to, from: this.options.name, nonce, rooms: rooms.length, messages: total}), `the end of the history to ${to}`)
+    this.options.logger.info(`Handed ${plural(total, 'message')} of ${plural(rooms.length, 'room')} over to ${to}`)
+  }
+
+  private merge(frame: Record<string, unknown>): void {
+    const {room, messages, coverage} = frame
+    if (typeof room !== 'string' || !Array.isArray(messages)) return
+    const stored: StoredMessage[] = []
+    for (const entry of messages as Entry[]) {
+      if (!validEntry(entry)) continue
+      const message = storedMessage(entry)
+      // An entry that is not of this room would break rooms' isolation.
+      if (message.room === room) stored.push(message)
+    }
+    const spans = new Map<string, Span>()
+    if (typeof coverage === 'object' && coverage !== null) {
+      for (const [writer, span] of Object.entries(coverage)) {
+        if (Array.isArray(span) && span.length === 2 && span.every((n) => Number.isSafeInteger(n)) && span[0] <= span[1]) spans.set(writer, {lo: span[0], hi: span[1]})
+      }
+    }
+    const added = this.history.merge(room, stored, spans)
+    if (added > 0) {
+      this.mergedMessages += added
+      this.mergedRooms.add(room)
+    }
+  }
+
+  private write(message: string, what: string): boolean {
+    try {
+      this.bus.publishAux('history', message)
+      return true
+    } catch (error) {
+      this.options.logger.warn(`Could not write ${what} to DDS (${(error as Error).message})`)
+      return false
+    }
+  }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
+function validEntry(entry: Entry): boolean {
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof entry.id === 'string' &&
+    typeof entry.writer === 'string' &&
+    Number.isSafeInteger(entry.seq) &&
+    entry.id === `${entry.writer}:${entry.seq}` &&
+    typeof entry.message === 'string' &&
+    Number.isFinite(entry.sourceTimestamp)
+  )
+}

@@ -1,0 +1,232 @@
+/**
+ * Who is in which room across the cluster (docs/protocol.md, "Cluster-wide state"): this instance's
+ * chatdds.v1 members, published as one snapshot on `chatdds Presence` whenever they change
+ * (coalesced), and every other live instance's last snapshot. A snapshot goes when its participant
+ * leaves or is dropped (lease expired): no ghosts.
+ */
+import type {Sample} from '../dds/types.js'
+import type {Bus} from './bus.js'
+import type {Logger} from './log.js'
+import {MAX_NAME_LENGTH, MAX_ROOM_LENGTH, validName} from './protocol.js'
+
+export interface Member {
+  name: string
+  instance: string
+}
+
+export interface InstanceInfo {
+  name: string
+  url: string
+}
+
+export interface PresenceChange extends Member {
+  room: string
+  change: 'join' | 'leave'
+}
+
+interface Snapshot {
+  instance: string
+  url: string
+  /** room → names */
+  rooms: Map<string, Set<string>>
+}
+
+export interface PresenceOptions {
+  name: string
+  /** This instance's websocket URL, as clients should dial it. */
+  url: string
+  logger: Logger
+  /** Changes of this instance's membership within this window go out as one snapshot. Default 50 ms. */
+  coalesceMs?: number
+}
+
+/** Participants that left, remembered so that a late sample of theirs cannot bring their users back. */
+const MAX_DEPARTED = 1000
+
+export class ClusterPresence {
+  /** Snapshots of the other instances, by participant. */
+  private readonly snapshots = new Map<string, Snapshot>()
+  private readonly departed = new Set<string>()
+  /** This instance's members: room → name → connections with that name in the room. */
+  private readonly local = new Map<string, Map<string, number>>()
+  /** room → `[instance, name]` (JSON) → sources (this instance, snapshots) that list it; a member is in the room while > 0. */
+  private readonly counts = new Map<string, Map<string, number>>()
+  private publishTimer: NodeJS.Timeout | undefined
+  private closed = false
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly options: PresenceOptions,
+    private readonly onChange: (change: PresenceChange) => void,
+  ) {
+    bus.onAuxSamples('presence', (batch) => this.onSamples(batch))
+    // Peers learn this instance (and its URL) at once, before anyone joins a room.
+    this.publish()
+  }
+
+  /** A connection named `name` joined `room` here. */
+  join(room: string, name: string): void {
+    let names = this.local.get(room)
+    if (!names) this.local.set(room, (names = new Map()))
+    const count = names.get(name) ?? 0
+    names.set(name, count + 1)
+    if (count > 0) return
+    this.count(room, name, this.options.name, +1)
+    this.schedulePublish()
+  }
+
+  /** A connection named `name` left `room` here (or disconnected). */
+  leave(room: string, name: string): void {
+    const names = this.local.get(room)
+    const count = names?.get(name)
+    if (!names || count === undefined) return
+    if (count > 1) {
+      names.set(name, count - 1)
+      return
+    }
+    names.delete(name)
+    if (names.size === 0) this.local.delete(room)
+    this.count(room, name, this.options.name, -1)
+    this.schedulePublish()
+  }
+
+  /** Members of `room` across the cluster: one entry per name and instance, sorted by name then instance. */
+  members(room: string): Member[] {
+    const keys = [...(this.counts.get(room)?.keys() ?? [])]
+    return keys.map(splitKey).sort((a, b) => compare(a.name, b.name) || compare(a.instance, b.instance))
+  }
+
+  /** Every instance known through presence, this one included, by name. */
+  instances(): InstanceInfo[] {
+    const byName = new Map<string, InstanceInfo>([[this.options.name, {name: this.options.name, url: this.options.url}]])
+    for (const snapshot of this.snapshots.values()) if (!byName.has(snapshot.instance)) byName.set(snapshot.instance, {name: snapshot.instance, url: snapshot.url})
+    return [...byName.values()].sort((a, b) => compare(a.name, b.name))
+  }
+
+  /** Every room with members, and its members. */
+  rooms(): Record<string, Member[]> {
+    const names = [...this.counts.keys()].sort(compare)
+    return Object.fromEntries(names.map((room) => [room, this.members(room)]))
+  }
+
+  /** Participants (GUID prefixes) of the other instances known through presence. */
+  peers(): Map<string, string> {
+    return new Map([...this.snapshots].map(([participant, snapshot]) => [participant, snapshot.instance]))
+  }
+
+  /** The participant is back (or new): its snapshots count again. */
+  participantJoined(participant: string): void {
+    this.departed.delete(participant)
+  }
+
+  /** The participant left or was dropped: its members leave every room. */
+  participantGone(participant: string): void {
+    if (participant === this.bus.guidPrefix) return
+    this.departed.add(participant)
+    if (this.departed.size > MAX_DEPARTED) this.departed.delete(this.departed.values().next().value!)
+    const snapshot = this.snapshots.get(participant)
+    if (!snapshot) return
+    this.snapshots.delete(participant)
+    const members = [...snapshot.rooms].reduce((n, [, names]) => n + names.size, 0)
+    this.options.logger.info(`Presence: ${snapshot.instance} is gone; ${members} member${members === 1 ? '' : 's'} left its rooms`)
+    this.apply(snapshot, undefined)
+  }
+
+  close(): void {
+    this.closed = true
+    if (this.publishTimer) clearTimeout(this.publishTimer)
+    this.publishTimer = undefined
+  }
+
+  private onSamples(batch: Sample[]): void {
+    for (const sample of batch) {
+      const participant = this.bus.participantOf(sample.writer)
+      if (participant === this.bus.guidPrefix || this.departed.has(participant)) continue
+      const snapshot = parseSnapshot(sample.message)
+      if (!snapshot) {
+        this.options.logger.warn(`Ignored a malformed presence snapshot from ${sample.participantName ?? participant}`)
+        continue
+      }
+      const previous = this.snapshots.get(participant)
+      this.snapshots.set(participant, snapshot)
+      if (!previous) this.options.logger.info(`Presence: ${snapshot.instance} at ${snapshot.url} is in the cluster`)
+      this.apply(previous, snapshot)
+    }
+  }
+
+  /** Counts the difference between a participant's previous and new snapshot, room by room. */
+  private apply(previous: Snapshot | undefined, next: Snapshot | undefined): void {
+    const rooms = new Set([...(previous?.rooms.keys() ?? []), ...(next?.rooms.keys() ?? [])])
+    for (const room of rooms) {
+      const before = previous?.rooms.get(room) ?? new Set<string>()
+      const after = next?.rooms.get(room) ?? new Set<string>()
+      const sameInstance = previous?.instance === next?.instance
+      for (const name of before) if (!sameInstance || !after.has(name)) this.count(room, name, previous!.instance, -1)
+      for (const name of after) if (!sameInstance || !before.has(name)) this.count(room, name, next!.instance, +1)
+    }
+  }
+
+  private count(room: string, name: string, instance: string, delta: 1 | -1): void {
+    let members = this.counts.get(room)
+    if (!members) this.counts.set(room, (members = new Map()))
+    const key = JSON.stringify([instance, name])
+    const count = (members.get(key) ?? 0) + delta
+    if (count > 0) members.set(key, count)
+    else members.delete(key)
+    if (members.size === 0) this.counts.delete(room)
+    if (delta > 0 && count === 1) this.onChange({room, change: 'join', name, instance})
+    if (delta < 0 && count === 0) this.onChange({room, change: 'leave', name, instance})
+  }
+
+  private schedulePublish(): void {
+    if (this.publishTimer || this.closed) return
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined
+      this.publish()
+    }, this.options.coalesceMs ?? 50)
+  }
+
+  private publish(): void {
+    if (this.closed) return
+    const rooms = Object.fromEntries([...this.local].map(([room, names]) => [room, [...names.keys()].sort(compare)]))
+    const snapshot = JSON.stringify({instance: this.options.name, url: this.options.url, rooms})
+    try {
+      this.bus.publishAux('presence', snapshot)
+    } catch (error) {
+      this.options.logger.warn(`Could not publish presence (${(error as Error).message}); retrying in 1 s`)
+      this.publishTimer = setTimeout(() => {
+        this.publishTimer = undefined
+        this.publish()
+      }, 1000)
+    }
+  }
+}
+
+function parseSnapshot(message: string): Snapshot | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(message)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const {instance, url, rooms} = value as Record<string, unknown>
+  if (typeof instance !== 'string' || instance.length === 0 || typeof url !== 'string') return undefined
+  if (typeof rooms !== 'object' || rooms === null || Array.isArray(rooms)) return undefined
+  const out: Snapshot = {instance, url, rooms: new Map()}
+  for (const [room, names] of Object.entries(rooms)) {
+    if (!validName(room, MAX_ROOM_LENGTH) || !Array.isArray(names)) return undefined
+    const valid = names.filter((name): name is string => validName(name, MAX_NAME_LENGTH))
+    if (valid.length > 0) out.rooms.set(room, new Set(valid))
+  }
+  return out
+}
+
+function splitKey(key: string): Member {
+  const [instance, name] = JSON.parse(key) as [string, string]
+  return {name, instance}
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
