@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
 import {startInstance} from '../lib/chat/instance.js'
+import {ddsFlags} from '../lib/ddsFlags.js'
 import {createLogger, LOG_LEVELS, type LogLevel} from '../lib/chat/log.js'
 import {ChatddsError} from '../lib/errors.js'
 
@@ -43,10 +44,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
   static flags = {
     port: Flags.integer({char: 'p', description: 'TCP port for HTTP and websockets (0: any free port).', default: 7000, min: 0, max: 65_535}),
     host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
-    domain: Flags.integer({char: 'd', description: 'DDS domain id [default: the --dds-config file\'s, else 10].', min: 0, max: 232}),
-    'dds-config': Flags.string({description: 'OpenDDS rtps.ini to load (-DCPSConfigFile FILE does the same).'}),
-    interface: Flags.string({description: 'IPv4 address of the interface DDS uses [default: 127.0.0.1].'}),
-    peer: Flags.string({description: 'Unicast DDS discovery peer host[:port] (repeatable); 127.0.0.1 stays a peer.', multiple: true}),
+    ...ddsFlags,
     name: Flags.string({char: 'n', description: 'Instance name, shown to DDS peers [default: chat-<port>].'}),
     'max-payload': Flags.integer({description: 'Largest websocket frame in bytes; larger ones close the client with 1009.', default: 65_536, min: 1}),
     history: Flags.integer({description: 'Messages remembered per room for chatdds.v1 history and resume.', default: 100, min: 0}),

@@ -1,6 +1,6 @@
 /** `chatdds serve` wiring: rtps.ini and flags → DDS settings, a DdsBus, the chat server. */
 import {ChatddsError} from '../errors.js'
-import type {DdsConfig} from '../dds/types.js'
+import {resolveDdsSettings} from '../dds/settings.js'
 import type {Logger} from './log.js'
 import {DEFAULTS, startChatServer, type ChatServer} from './server.js'
 
@@ -25,36 +25,15 @@ export interface InstanceOptions {
 
 /** Starts one chat instance on DDS. Throws ChatddsError with exit 2 for bad settings, 1 for runtime failures. */
 export async function startInstance(options: InstanceOptions): Promise<ChatServer> {
-  // The DDS modules load the native binding: import them only when a real instance starts.
-  const [{DEFAULT_DOMAIN, DdsError, parsePeer}, {loadRtpsIni, formatWarning}, {DdsBus}] = await Promise.all([
-    import('../dds/index.js'),
-    import('../dds/rtpsIni.js'),
-    import('./ddsBus.js'),
-  ])
-  let config: Partial<DdsConfig> = {}
-  let domain = options.domain
-  if (options.ddsConfig) {
-    const ini = loadRtpsIni(options.ddsConfig)
-    for (const warning of ini.warnings) options.onConfigWarning?.(formatWarning(warning))
-    config = ini.config
-    domain ??= ini.domain
-  }
-  domain ??= DEFAULT_DOMAIN
-  const usage = (error: unknown): never => {
-    if (error instanceof DdsError && error.code === 'EINVAL') throw new ChatddsError('EINVAL', error.message, 2)
-    throw error
-  }
-  if (options.interface) config = {...config, interface: options.interface}
-  if (options.peers?.length) {
-    const extra = options.peers.map((peer) => {
-      try {
-        return parsePeer(peer)
-      } catch (error) {
-        return usage(error)
-      }
-    })
-    config = {...config, initialPeers: [...(config.initialPeers ?? []), ...extra]}
-  }
+  const {domain, config} = resolveDdsSettings({
+    domain: options.domain,
+    ddsConfig: options.ddsConfig,
+    interface: options.interface,
+    peers: options.peers,
+    onWarning: options.onConfigWarning,
+  })
+  // The DDS bus loads the native binding: import it only when a real instance starts.
+  const [{DdsError}, {DdsBus}] = await Promise.all([import('../dds/index.js'), import('./ddsBus.js')])
   const {logger} = options
   return startChatServer({
     port: options.port,
@@ -65,12 +44,11 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
     logger,
     bus({name}) {
       try {
-        const bus = new DdsBus({domain: domain!, name, config})
+        const bus = new DdsBus({domain, name, config})
         logger.info(`Joined DDS domain ${domain} as ${name} (interface ${config.interface ?? '127.0.0.1'})`)
         return bus
       } catch (error) {
-        if (error instanceof DdsError && error.code === 'EINVAL') usage(error)
-        if (error instanceof DdsError) throw new ChatddsError(error.code, `Cannot join DDS domain ${domain}: ${error.message}`)
+        if (error instanceof DdsError) throw new ChatddsError(error.code, `Cannot join DDS domain ${domain}: ${error.message}`, error.code === 'EINVAL' ? 2 : 1)
         throw error
       }
     },
