@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {accessSync, constants} from 'node:fs'
 import {chromium} from 'playwright-core'
-import {cleanup, connect, eventually, startMemoryServer} from './support.js'
+import {cleanup, connect, connectV1, eventually, request, startMemoryServer} from './support.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -59,6 +59,33 @@ describe('browser page', function () {
       await page.fill('#messageBox', 'by button')
       await page.click('#send')
       await eventually(() => other.texts.includes('by button'))
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('shows text as text, and switching rooms shows the new room\'s history only', async () => {
+    const server = await startMemoryServer()
+    const other = await connectV1(server, 'mallory <i>')
+    await request(other, {type: 'send', room: 'r2', text: 'earlier in r2', ref: 1})
+    const page = await browser.newPage()
+    try {
+      await page.goto(`http://127.0.0.1:${server.port}/?name=alice`)
+      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'live')
+      await request(other, {type: 'send', room: 'general', text: '<img src=x onerror="document.title=1">', ref: 2})
+      await page.waitForFunction(() => document.querySelectorAll('#messages .msg').length === 1)
+      assert.equal(await page.textContent('#messages .msg .text'), '<img src=x onerror="document.title=1">')
+      assert.equal(await page.textContent('#messages .msg .from'), 'mallory <i>')
+      assert.equal(await page.$$eval('#messages img, #messages i', (found) => found.length), 0)
+
+      await page.fill('#room', 'r2')
+      await page.press('#room', 'Enter')
+      await page.waitForFunction(() => document.querySelector('#messages .msg .text')?.textContent === 'earlier in r2')
+      await request(other, {type: 'send', room: 'general', text: 'not for r2', ref: 3})
+      await request(other, {type: 'send', room: 'r2', text: 'later in r2', ref: 4})
+      await page.waitForFunction(() => document.querySelectorAll('#messages .msg').length === 2)
+      assert.deepEqual(await page.$$eval('#messages .msg .text', (els) => els.map((el) => el.textContent)), ['earlier in r2', 'later in r2'])
+      assert.deepEqual(await page.$$eval('#members li', (els) => els.map((el) => el.dataset.name)), ['alice'])
     } finally {
       await page.close()
     }
