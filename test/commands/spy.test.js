@@ -57,6 +57,14 @@ describe('chatdds spy', function () {
     assert.match(peer.stderr, /host\[:port\]/)
   })
 
+  it('joins with the reference example\'s rtps.ini without a warning', async () => {
+    const reference = path.join(root, 'test', 'fixtures', 'ini', 'reference.ini')
+    // --domain keeps the test off the reference's domain 10.
+    const {code, stderr} = await runCli(['spy', '-DCPSConfigFile', reference, '--domain', String(randomDomain()), '--timeout', '1'])
+    assert.equal(code, 0, stderr)
+    assert.doesNotMatch(stderr, /warning/)
+  })
+
   it('reports a broken rtps.ini with its file and line, exit 1', async () => {
     const {code, stderr} = await runCli(['spy', '-DCPSConfigFile', path.join(root, 'test', 'fixtures', 'ini', 'broken-header.ini'), '--timeout', '1'])
     assert.equal(code, 1)

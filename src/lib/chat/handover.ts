@@ -22,8 +22,8 @@ export interface HandOverTiming {
   timeoutMs: number
 }
 
-// On loopback a running peer answers a new participant's first announcement within ~100 ms (initial announcements every 50 ms).
-export const HAND_OVER_DEFAULTS: HandOverTiming = {settleMs: 400, quietMs: 250, retryMs: 2000, timeoutMs: 15_000}
+// On loopback a running peer is discovered within one announcement period (0.5 s by default) of our start.
+export const HAND_OVER_DEFAULTS: HandOverTiming = {settleMs: 700, quietMs: 300, retryMs: 2000, timeoutMs: 15_000}
 
 export type HandOverState = 'pending' | 'complete' | 'incomplete'
 

@@ -11,7 +11,9 @@ export const DEFAULT_CONFIG: DdsConfig = {
   initialPeers: [{address: LOOPBACK}],
   // Fast DDS's default range is 4; a local cluster may hold 32 instances plus spies.
   maxParticipantId: 40,
-  announcementPeriod: 1,
+  // Half a second: a running peer is always discovered by a newcomer within it, even when it missed
+  // the newcomer's initial burst of announcements (the history hand-over waits on discovery).
+  announcementPeriod: 0.5,
   // A killed instance disappears from its peers (and from presence) within this many seconds.
   leaseDuration: 5,
   ttl: 1,
@@ -22,7 +24,13 @@ export const DEFAULT_CONFIG: DdsConfig = {
 
 /** Merges a partial configuration over the defaults and validates it before native code sees it. */
 export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
-  const config: DdsConfig = {...DEFAULT_CONFIG, ...stripUndefined(partial)}
+  const given = stripUndefined(partial)
+  const config: DdsConfig = {...DEFAULT_CONFIG, ...given}
+  // A file that slows announcements down (the reference's ResendPeriod=30) without naming a lease
+  // gets one that outlives three missed announcements, as OpenDDS's own default (300 s) would.
+  if (given.leaseDuration === undefined && config.leaseDuration <= 3 * config.announcementPeriod) {
+    config.leaseDuration = 3 * config.announcementPeriod
+  }
   if (!net.isIPv4(config.interface)) throw new DdsError('EINVAL', `DDS interface "${config.interface}" is not an IPv4 address; pass one such as 127.0.0.1.`)
   // Peers on loopback stay on even when the user names other peers or interfaces, so a local cluster always finds itself.
   const peers: Peer[] = [...config.initialPeers]

@@ -193,6 +193,12 @@ describe('DDS binding', function () {
     assert.ok(config.maxParticipantId >= 32)
   })
 
+  it('gives a file that slows announcements down a lease that outlives three of them', () => {
+    assert.equal(resolveConfig({announcementPeriod: 30}).leaseDuration, 90)
+    assert.equal(resolveConfig({announcementPeriod: 0.5}).leaseDuration, 5)
+    assert.throws(() => resolveConfig({announcementPeriod: 30, leaseDuration: 10}), {code: 'EINVAL', message: /must be longer than the announcement period/})
+  })
+
   it('binds its DDS sockets to 127.0.0.1 only', async () => {
     const domain = randomDomain()
     const child = start(process.execPath, [peer, 'idle', String(domain)])
