@@ -155,7 +155,8 @@ async function main() {
     ws.on('message', (data) => {
       const text = data.toString()
       if (text[0] !== 'l') return
-      const sentAt = Number(text.slice(1, text.indexOf('.') === -1 ? undefined : text.indexOf('.')))
+      // Microseconds, an integer: the padding is dots, so the timestamp must not contain one.
+      const sentAt = Number(text.slice(1, text.indexOf('.') === -1 ? undefined : text.indexOf('.'))) / 1000
       latencies.push(performance.now() - sentAt)
     })
   }
@@ -165,7 +166,7 @@ async function main() {
   await new Promise((resolve) => {
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * RATE))
-      for (; sent < due; sent++) senders[sent % INSTANCES].send(pad(`l${performance.now().toFixed(3)}`))
+      for (; sent < due; sent++) senders[sent % INSTANCES].send(pad(`l${Math.round(performance.now() * 1000)}`))
       if (sent >= total) {
         clearInterval(timer)
         resolve()
