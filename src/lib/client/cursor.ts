@@ -37,7 +37,7 @@ export class MessageCursor {
   private readonly writers = new Map<string, number>()
   private readonly opaqueIds = new Set<string>()
 
-  /** Every writer seen in any room → its highest sequence number (the TEAM.md `client.cursor`). */
+  /** Every writer seen in any room → its highest sequence number (`client.cursor`, a resume cursor for `join`). */
   get all(): Cursor {
     return Object.fromEntries(this.writers)
   }

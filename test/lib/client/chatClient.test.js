@@ -43,7 +43,7 @@ describe('ChatClient', () => {
     assert.notEqual(server.frames[0].ref, server.frames[1].ref)
   })
 
-  it('resumes with `since: client.cursor` on a new connection (TEAM.md API)', async () => {
+  it('resumes with `since: client.cursor` on a new connection', async () => {
     const server = await fake()
     const first = await connect({port: server.port})
     await first.join('general')
