@@ -4,7 +4,7 @@ import {writeFileSync, mkdtempSync, rmSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {eventually, freePort, killAll, randomDomain, runCli, waitForOutput} from '../helpers.js'
+import {eventually, freePort, killAll, randomDomain, root, runCli, waitForOutput} from '../helpers.js'
 import {openSocket, startServe, unwrap} from './serveSupport.js'
 
 describe('chatdds serve', () => {
@@ -88,6 +88,26 @@ describe('chatdds serve', () => {
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
+  })
+
+  it('refuses a broken or missing rtps.ini with exit 1, naming the file and line, and never falls back to defaults', async () => {
+    const fixtures = path.join(root, 'test', 'fixtures', 'ini')
+    const broken = await runCli(['serve', '--port', String(await freePort()), '-DCPSConfigFile', path.join(fixtures, 'broken-header.ini')])
+    assert.equal(broken.code, 1)
+    assert.match(unwrap(broken.stderr), /broken-header\.ini:\d+: /)
+    assert.doesNotMatch(broken.stdout, /listening/)
+    const missing = await runCli(['serve', '--port', String(await freePort()), '--dds-config', path.join(fixtures, 'no-such.ini')])
+    assert.equal(missing.code, 1)
+    assert.match(unwrap(missing.stderr), /no-such\.ini/)
+    const security = await runCli(['serve', '--port', String(await freePort()), '--dds-config', path.join(fixtures, 'security.ini')])
+    assert.equal(security.code, 1)
+    assert.match(unwrap(security.stderr), /[Ss]ecurity/)
+  })
+
+  it('starts with the reference example\'s rtps.ini and prints no warning', async () => {
+    const reference = path.join(root, 'test', 'fixtures', 'ini', 'reference.ini')
+    const {child} = await startServe(['-DCPSConfigFile', reference])
+    assert.doesNotMatch(child.output(), /warning/)
   })
 
   it('refuses bad usage with exit 2', async () => {
