@@ -18,5 +18,11 @@ function listFiles(dir) {
 
 const builtAt = fs.existsSync(binary) ? fs.statSync(binary).mtimeMs : 0
 if (builtAt > 0 && sources.every((file) => fs.statSync(file).mtimeMs <= builtAt)) process.exit(0)
-const result = spawnSync('node-gyp', ['rebuild'], {cwd: root, stdio: 'inherit', shell: process.platform === 'win32'})
+// No network here: build against the headers Node ships (Debian's /usr/include/node) rather than let
+// node-gyp download them, unless npm was told where they are.
+const args = ['rebuild']
+if (!process.env.npm_config_nodedir && fs.existsSync(path.join(path.dirname(process.execPath), '..', 'include', 'node', 'node_api.h'))) {
+  args.push(`--nodedir=${path.resolve(path.dirname(process.execPath), '..')}`)
+}
+const result = spawnSync('node-gyp', args, {cwd: root, stdio: 'inherit', shell: process.platform === 'win32'})
 process.exit(result.status ?? 1)
