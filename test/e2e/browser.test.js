@@ -1,21 +1,10 @@
 // The browser page (templates/index.html) in Debian's Chromium, against real `chatdds serve` processes on a DDS domain of our own.
 import assert from 'node:assert/strict'
-import {accessSync, constants} from 'node:fs'
-import {chromium} from 'playwright-core'
+import {launchChromium} from '../browser.js'
 import {eventually, freePorts, killAll, randomDomain, startCli} from '../helpers.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
 const ROOM = 'general'
 
-function haveChromium() {
-  try {
-    accessSync(CHROMIUM, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const readyz = async (port) => {
   const response = await fetch(`http://127.0.0.1:${port}/readyz`)
@@ -91,17 +80,12 @@ describe('browser page against real `chatdds serve` instances', function () {
   }
 
   before(async function () {
-    if (!haveChromium()) {
-      console.log(`    (skipped: no Chromium at ${CHROMIUM}; apt-get install chromium)`)
-      this.skip()
-    }
+    browser = await launchChromium(this)
     const ports = await freePorts(3)
     ;[a, b, c] = ['e2e-a', 'e2e-b', 'e2e-c'].map((name, i) => ({name, port: ports[i]}))
     await startInstances(domain, [a, b])
     clusterState = (await fetch(`http://127.0.0.1:${a.port}/presence`)).ok
     if (!clusterState) console.log('    (this build has no GET /presence: cluster presence, hand-over and hello.instances are not checked)')
-    // Playwright gives the browser a fresh temporary user-data dir, removed on close.
-    browser = await chromium.launch({executablePath: CHROMIUM, args: ARGS})
   })
 
   after(async () => {

@@ -1,34 +1,14 @@
 // The browser page (templates/index.html) in headless Chromium against a MemoryBus server.
 import assert from 'node:assert/strict'
-import {accessSync, constants} from 'node:fs'
-import {chromium} from 'playwright-core'
+import {launchChromium} from '../../browser.js'
 import {cleanup, connect, connectV1, eventually, request, startMemoryServer} from './support.js'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-
-function haveChromium() {
-  try {
-    accessSync(CHROMIUM, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('browser page', function () {
   this.timeout(60_000)
   let browser
 
   before(async function () {
-    if (!haveChromium()) {
-      console.warn(`    (skipped: no Chromium at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH)`)
-      this.skip()
-    }
-    // Playwright gives the browser a fresh temporary profile; the flags keep Chromium off the network.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium(this)
   })
 
   after(async () => {
