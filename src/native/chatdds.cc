@@ -273,7 +273,13 @@ void DeliverBatch(Napi::Env env, Napi::Function callback, ParticipantCore*, Part
     }
     batch.Set(static_cast<uint32_t>(i), out);
   }
-  callback.Call({batch});
+  // The C call, so that a failure never becomes node-addon-api's fatal napi_throw. An exception
+  // thrown by a JS handler is a bug in that handler: report it as uncaught, like any other.
+  napi_value argv[] = {batch};
+  if (napi_call_function(env, env.Undefined(), callback, 1, argv, nullptr) == napi_pending_exception) {
+    napi_value error;
+    if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,12 +433,27 @@ class Participant : public Napi::ObjectWrap<Participant> {
   std::map<int32_t, ReaderEntry> readers_;
   int32_t nextId_ = 1;
   Chat::UserMessage scratch_;  // reused by Write: avoids an allocation per sample
-  friend class Addon;
+  std::vector<Participant*>* live_ = nullptr;  // the open participants of this environment
 };
 
-// Every live participant of this environment, so that the cleanup hook can delete them.
-std::mutex gLiveMutex;
-std::vector<Participant*> gLive;
+// Per-environment state: the open participants, so that the environment's cleanup hook can
+// delete them (a worker thread's exit must not touch the main thread's participants).
+class Addon : public Napi::Addon<Addon> {
+ public:
+  std::vector<Participant*> live;
+
+  Addon(Napi::Env env, Napi::Object exports) {
+    DefineAddon(exports, {InstanceValue("Participant", Participant::Define(env))});
+    // A process must never hang at exit on a participant that JS forgot to close.
+    napi_add_env_cleanup_hook(
+        env,
+        [](void* arg) {
+          std::vector<Participant*> open = static_cast<Addon*>(arg)->live;
+          for (Participant* participant : open) participant->Shutdown();
+        },
+        this);
+  }
+};
 
 Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Participant>(info) {
   Napi::Env env = info.Env();
@@ -525,16 +546,13 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
     ThrowError(env, "EDDS", "Fast DDS could not create the topic `User Messages`");
     return;
   }
-  std::lock_guard<std::mutex> lock(gLiveMutex);
-  gLive.push_back(this);
+  live_ = &env.GetInstanceData<Addon>()->live;
+  live_->push_back(this);
 }
 
 void Participant::Shutdown() {
   if (!core_) return;
-  {
-    std::lock_guard<std::mutex> lock(gLiveMutex);
-    gLive.erase(std::remove(gLive.begin(), gLive.end(), this), gLive.end());
-  }
+  if (live_) live_->erase(std::remove(live_->begin(), live_->end(), this), live_->end());
   {
     // From here on listener threads queue nothing and never touch the thread-safe function.
     std::lock_guard<std::mutex> lock(core_->mutex);
@@ -705,25 +723,6 @@ Napi::Value Participant::GuidPrefix(const Napi::CallbackInfo& info) {
   if (!CheckOpen(env)) return env.Undefined();
   return Napi::String::New(env, PrefixHex(core_->participant->guid().guidPrefix));
 }
-
-class Addon : public Napi::Addon<Addon> {
- public:
-  Addon(Napi::Env env, Napi::Object exports) {
-    DefineAddon(exports, {InstanceValue("Participant", Participant::Define(env))});
-    // A process must never hang at exit on a participant that JS forgot to close.
-    napi_add_env_cleanup_hook(
-        env,
-        [](void*) {
-          std::vector<Participant*> live;
-          {
-            std::lock_guard<std::mutex> lock(gLiveMutex);
-            live = gLive;
-          }
-          for (Participant* participant : live) participant->Shutdown();
-        },
-        nullptr);
-  }
-};
 
 }  // namespace
 

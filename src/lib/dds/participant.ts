@@ -47,6 +47,19 @@ function nativeError(error: unknown): never {
   throw new DdsError(code, err.message)
 }
 
+/** Open participants: closed when the process exits, before Node tears down the environment (and with it the binding's callbacks). */
+const openParticipants = new Set<Participant>()
+let exitHookInstalled = false
+
+function closeOnExit(participant: Participant): void {
+  openParticipants.add(participant)
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on('exit', () => {
+    for (const open of [...openParticipants]) open.close()
+  })
+}
+
 /**
  * A DDS domain participant. Emits 'participant' (ParticipantEvent) for every participant that
  * joins or leaves the domain. Close it (or let the process exit) to leave the domain.
@@ -70,6 +83,7 @@ export class Participant extends EventEmitter {
     } catch (error) {
       nativeError(error)
     }
+    closeOnExit(this)
   }
 
   /** Participant GUID prefix, 24 hex digits (the first 24 of each of its writers' GUIDs). */
@@ -107,6 +121,7 @@ export class Participant extends EventEmitter {
     if (!this.native) return
     const native = this.native
     this.native = undefined
+    openParticipants.delete(this)
     for (const entity of this.entities.values()) entity.markClosed()
     this.entities.clear()
     native.close()

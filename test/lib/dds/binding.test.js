@@ -221,6 +221,23 @@ describe('DDS binding', function () {
     console.log(`      exited ${Date.now() - sentAt} ms after SIGINT`)
   })
 
+  it('lets a process that never closed its participant end cleanly, and reports a throwing handler as uncaught', async () => {
+    const library = JSON.stringify(path.join(root, 'dist', 'lib', 'dds', 'index.js'))
+    const run = (code) => {
+      const child = start(process.execPath, ['--input-type=module', '-e', `import {Participant} from ${library}\n${code}`])
+      return child.exited.then(({code: exit, signal}) => ({exit, signal, output: child.output()}))
+    }
+    const domain = randomDomain()
+    const forgot = await run(`const p = new Participant({domain: ${domain}}); p.createWriter(); p.createReader(); console.log('open')`)
+    assert.deepEqual(forgot, {exit: 0, signal: null, output: 'open\n'})
+    const thrower = await run(
+      `const p = new Participant({domain: ${domain}}); const w = p.createWriter(); const r = p.createReader()
+       r.on('samples', () => { throw new Error('bug in a samples handler') }); setTimeout(() => w.write('x'), 200); setTimeout(() => {}, 5000)`,
+    )
+    assert.equal(thrower.exit, 1)
+    assert.match(thrower.output, /Error: bug in a samples handler/)
+  })
+
   it('builds its type support from idl/Chat.idl: the committed sources are what fastddsgen generates', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'chatdds-gen-'))
     try {
