@@ -279,7 +279,7 @@ export class ChatHub {
         if (!client.rooms.has(request.room)) this.presence.join(request.room, client.name)
         const members = this.presence.members(request.room)
         this.sendFrame(client, {type: 'joined', room: request.room, ...ref, recovered, replayed: messages.length, members})
-        for (const message of messages) this.deliver(client, JSON.stringify(messageFrame(message, true)))
+        if (messages.length > 0) this.deliverFrames(client, Buffer.concat(messages.map((message) => textFrame(JSON.stringify(messageFrame(message, true))))), messages.length)
         // Same tick as the replay: the first live message follows the last replayed one, no gap.
         client.rooms.add(request.room)
         let clients = this.rooms.get(request.room)
@@ -331,8 +331,8 @@ export class ChatHub {
     if (this.closed) return
     const members = this.rooms.get(change.room)
     if (!members || members.size === 0) return
-    const frame = JSON.stringify({type: 'presence-change', room: change.room, change: change.change, name: change.name, instance: change.instance})
-    for (const client of members) this.sendText(client, frame)
+    const data = textFrame(JSON.stringify({type: 'presence-change', room: change.room, change: change.change, name: change.name, instance: change.instance}))
+    for (const client of members) this.write(client, data)
   }
 
   // ---- DDS ----
@@ -392,19 +392,6 @@ export class ChatHub {
     for (const [client, frames] of memberFrames) this.deliverFrames(client, frames.length === 1 ? frames[0] : Buffer.concat(frames), frames.length)
   }
 
-  /** Writes ready-made frames (`count` messages) to one client's socket, counted; closes a client past the hard bound. */
-  private deliverFrames(client: Client, data: Buffer, count: number): void {
-    const socket = socketOf(client)
-    if (client.closing || client.ws.readyState !== WebSocket.OPEN || !socket || socket.destroyed) {
-      this.metrics.dropped.inc({reason: 'client_closing'}, count)
-      return
-    }
-    socket.write(data)
-    this.metrics.messagesOut.inc({protocol: client.protocol}, count)
-    const {hardBytes} = this.options.slowConsumer
-    if (client.ws.bufferedAmount > hardBytes) this.closeSlowConsumer(client, `more than ${formatBytes(hardBytes)} unread`)
-  }
-
   private onBusEvent(event: BusEvent): void {
     if (event.kind === 'joined') this.presence.participantJoined(event.guidPrefix)
     else if (event.kind !== 'matched') this.presence.participantGone(event.guidPrefix)
@@ -426,23 +413,28 @@ export class ChatHub {
 
   // ---- Sending, pausing, closing ----
 
-  /** One chat message to one client, counted. */
-  private deliver(client: Client, text: string): void {
-    if (this.sendText(client, text)) this.metrics.messagesOut.inc({protocol: client.protocol})
-    else this.metrics.dropped.inc({reason: 'client_closing'})
+  /** Chat messages (`count` of them, framed) to one client, counted as delivered or dropped. */
+  private deliverFrames(client: Client, data: Buffer, count: number): void {
+    if (this.write(client, data)) this.metrics.messagesOut.inc({protocol: client.protocol}, count)
+    else this.metrics.dropped.inc({reason: 'client_closing'}, count)
   }
 
-  /** False when the client is closing. Closes a client whose unsent data passed the hard bound. */
-  private sendText(client: Client, text: string): boolean {
-    if (client.closing || client.ws.readyState !== WebSocket.OPEN) return false
-    client.ws.send(text)
+  /**
+   * Every frame to a client goes through here, already encoded (wsFrame.ts), straight to its socket:
+   * ws compresses nothing (perMessageDeflate is off), so its sender holds nothing that could be
+   * overtaken. False when the client is closing. Closes a client whose unsent data passed the hard bound.
+   */
+  private write(client: Client, data: Buffer): boolean {
+    const socket = socketOf(client)
+    if (client.closing || client.ws.readyState !== WebSocket.OPEN || !socket || socket.destroyed) return false
+    socket.write(data)
     const {hardBytes} = this.options.slowConsumer
     if (client.ws.bufferedAmount > hardBytes) this.closeSlowConsumer(client, `more than ${formatBytes(hardBytes)} unread`)
     return true
   }
 
   private sendFrame(client: Client, frame: Frame): void {
-    this.sendText(client, JSON.stringify(frame))
+    this.write(client, textFrame(JSON.stringify(frame)))
   }
 
   private sendError(client: Client, code: ErrorCode, message: string, ref?: Ref): void {
