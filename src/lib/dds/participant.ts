@@ -49,16 +49,9 @@ function nativeError(error: unknown): never {
 
 /** Open participants: closed when the process exits, before Node tears down the environment (and with it the binding's callbacks). */
 const openParticipants = new Set<Participant>()
-let exitHookInstalled = false
-
-function closeOnExit(participant: Participant): void {
-  openParticipants.add(participant)
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on('exit', () => {
-    for (const open of [...openParticipants]) open.close()
-  })
-}
+process.on('exit', () => {
+  for (const open of [...openParticipants]) open.close()
+})
 
 /**
  * A DDS domain participant. Emits 'participant' (ParticipantEvent) for every participant that
@@ -83,7 +76,7 @@ export class Participant extends EventEmitter {
     } catch (error) {
       nativeError(error)
     }
-    closeOnExit(this)
+    openParticipants.add(this)
   }
 
   /** Participant GUID prefix, 24 hex digits (the first 24 of each of its writers' GUIDs). */
