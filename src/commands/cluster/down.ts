@@ -1,6 +1,7 @@
-import {Command, Flags} from '@oclif/core'
+import {Command} from '@oclif/core'
 
-import {DEFAULT_RUN_DIR, type DownResult, stopCluster} from '../../lib/cluster/index.js'
+import {runDirFlag} from '../../lib/cluster/flags.js'
+import {type DownResult, stopCluster} from '../../lib/cluster/index.js'
 
 export default class ClusterDown extends Command {
   static summary = 'Stop a local cluster started with `cluster up`.'
@@ -20,7 +21,7 @@ Running it again, or with no cluster in --dir, says so and exits 0.`
   static enableJsonFlag = true
 
   static flags = {
-    dir: Flags.string({description: 'Run directory given to `cluster up`.', default: DEFAULT_RUN_DIR}),
+    dir: runDirFlag,
   }
 
   async run(): Promise<DownResult> {

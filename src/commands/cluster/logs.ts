@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
-import {clusterLogs, DEFAULT_RUN_DIR, followClusterLogs, logLine} from '../../lib/cluster/index.js'
+import {runDirFlag} from '../../lib/cluster/flags.js'
+import {clusterLogs, followClusterLogs, logLine} from '../../lib/cluster/index.js'
 import {ChatddsError} from '../../lib/errors.js'
 import {exitOnEpipe} from '../../lib/ui.js'
 
@@ -18,7 +19,7 @@ instance is left running. No cluster in --dir: says so and exits 0.`
   ]
 
   static flags = {
-    dir: Flags.string({description: 'Run directory given to `cluster up`.', default: DEFAULT_RUN_DIR}),
+    dir: runDirFlag,
     instance: Flags.string({char: 'i', description: 'Only this instance (chat-1, chat-2…).'}),
     follow: Flags.boolean({char: 'f', description: 'Keep printing lines as they are logged.'}),
     lines: Flags.integer({description: 'Only the last N lines of each log (before following).', min: 0}),

@@ -1,6 +1,7 @@
-import {Command, Flags} from '@oclif/core'
+import {Command} from '@oclif/core'
 
-import {clusterStatus, type ClusterStatus, DEFAULT_RUN_DIR, statusReport} from '../../lib/cluster/index.js'
+import {runDirFlag} from '../../lib/cluster/flags.js'
+import {clusterStatus, type ClusterStatus, statusReport} from '../../lib/cluster/index.js'
 
 export default class ClusterStatusCommand extends Command {
   static summary = 'Show the instances of a local cluster: alive/ready, clients, messages, DDS peers.'
@@ -20,7 +21,7 @@ Exit status is 0 whenever the status could be read, also when there is no cluste
   static enableJsonFlag = true
 
   static flags = {
-    dir: Flags.string({description: 'Run directory given to `cluster up`.', default: DEFAULT_RUN_DIR}),
+    dir: runDirFlag,
   }
 
   async run(): Promise<ClusterStatus> {
