@@ -2,36 +2,16 @@
 import assert from 'node:assert/strict'
 
 import {sendMessages} from '../../dist/lib/client/send.js'
-import {eventually, freePorts, killAll, randomDomain, runCli, startCli} from '../helpers.js'
+import {eventually, killAll, runCli} from '../helpers.js'
 import {lines, startTail, unwrap} from '../lib/client/support.js'
-
-/** Starts `chatdds serve` instances on one random domain and waits until each is ready and matched with the others. */
-async function startCluster(n) {
-  const domain = randomDomain()
-  const ports = await freePorts(n)
-  const instances = ports.map((port, i) => {
-    const child = startCli(['serve', '--port', String(port), '--domain', String(domain), '--name', `e2e-${i + 1}`])
-    return {port, name: `e2e-${i + 1}`, child}
-  })
-  for (const instance of instances) {
-    await eventually(async () => {
-      const response = await fetch(`http://127.0.0.1:${instance.port}/readyz`)
-      const body = await response.json()
-      return response.ok && body.peers.length === n - 1 && body.matchedReaders >= n
-    }, 30_000).catch((error) => {
-      throw new Error(`${instance.name} never became ready: ${error.message}\n${instance.child.output()}`)
-    })
-  }
-
-  return instances
-}
+import {startInstances} from './serveSupport.js'
 
 describe('chatdds send / tail against real `chatdds serve` instances', function () {
   this.timeout(120_000)
   afterEach(() => killAll())
 
   it('a message sent on one instance comes back there and reaches a tail on the other, once', async () => {
-    const [a, b] = await startCluster(2)
+    const [a, b] = await startInstances(2)
     // --history: whether the tail joins before or after the sends, it shows each message exactly once.
     const tail = startTail(['--port', String(b.port), '--room', 'e2e', '--count', '2', '--history', '10', '--json'])
     const first = await runCli(['send', '--port', String(a.port), '--room', 'e2e', '--name', 'alice', '--json', 'hello from a'])
@@ -57,7 +37,7 @@ describe('chatdds send / tail against real `chatdds serve` instances', function 
   })
 
   it('tail --port A,B survives the loss of A: resumes on B with no gap and no duplicate', async () => {
-    const [a, b] = await startCluster(2)
+    const [a, b] = await startInstances(2)
     const tail = startTail(['--port', `${a.port},${b.port}`, '--json'])
     const send = (text) => sendMessages({port: b.port, name: 'bob', texts: [text], timeoutMs: 10_000})
     const shown = () => lines(tail.stdoutText).map((line) => JSON.parse(line))
@@ -95,7 +75,7 @@ describe('chatdds send / tail against real `chatdds serve` instances', function 
   })
 
   it('send exits 1 naming the port when it cannot connect, and 0 against a lone ready instance', async () => {
-    const [lone] = await startCluster(1)
+    const [lone] = await startInstances(1)
     const ok = await runCli(['send', '-p', String(lone.port), 'alone'])
     assert.equal(ok.code, 0, ok.stderr)
     lone.child.kill('SIGTERM')
