@@ -16,8 +16,12 @@
 #include <fastdds/dds/domain/DomainParticipant.hpp>
 #include <fastdds/dds/domain/DomainParticipantFactory.hpp>
 #include <fastdds/dds/domain/qos/DomainParticipantQos.hpp>
+#include <fastdds/dds/topic/Topic.hpp>
+#include <fastdds/dds/topic/TypeSupport.hpp>
 #include <fastdds/rtps/transport/UDPv4TransportDescriptor.h>
 #include <fastrtps/utils/IPLocator.h>
+
+#include "ChatPubSubTypes.h"
 
 namespace foreign {
 
@@ -112,6 +116,24 @@ inline fdds::DomainParticipant* create_loopback_participant(int domain, const st
 
     return fdds::DomainParticipantFactory::get_instance()->create_participant(
         static_cast<fdds::DomainId_t>(domain), qos);
+}
+
+// Registers Chat::UserMessage (this directory's own fastddsgen output) and creates `User Messages`;
+// nullptr, said on stderr, when Fast DDS refuses either.
+inline fdds::Topic* create_chat_topic(const char* program, fdds::DomainParticipant* participant)
+{
+    fdds::TypeSupport type(new Chat::UserMessagePubSubType());
+    if (type.register_type(participant, kTypeName) != eprosima::fastrtps::types::ReturnCode_t::RETCODE_OK)
+    {
+        milestone(program, "cannot register type Chat::UserMessage");
+        return nullptr;
+    }
+    fdds::Topic* topic = participant->create_topic(kTopicName, kTypeName, fdds::TOPIC_QOS_DEFAULT);
+    if (!topic)
+    {
+        milestone(program, "cannot create the topic");
+    }
+    return topic;
 }
 
 inline void delete_participant(fdds::DomainParticipant* participant)

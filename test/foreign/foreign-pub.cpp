@@ -83,17 +83,15 @@ static Options parse(int argc, char** argv)
 // Runs the publisher; returns the exit status. Entities are cleaned up by the caller.
 static int publish(const Options& options, fdds::DomainParticipant* participant)
 {
-    fdds::TypeSupport type(new Chat::UserMessagePubSubType());
-    if (type.register_type(participant, kTypeName) != ReturnCode_t::RETCODE_OK)
+    fdds::Topic* topic = create_chat_topic(kProgram, participant);
+    if (!topic)
     {
-        milestone(kProgram, "cannot register type Chat::UserMessage");
         return 1;
     }
-    fdds::Topic* topic = participant->create_topic(kTopicName, kTypeName, fdds::TOPIC_QOS_DEFAULT);
     fdds::Publisher* publisher = participant->create_publisher(fdds::PUBLISHER_QOS_DEFAULT);
-    if (!topic || !publisher)
+    if (!publisher)
     {
-        milestone(kProgram, "cannot create the topic or publisher");
+        milestone(kProgram, "cannot create the publisher");
         return 1;
     }
     fdds::DataWriterQos qos = publisher->get_default_datawriter_qos();

@@ -73,17 +73,15 @@ static Options parse(int argc, char** argv)
 
 static int subscribe(const Options& options, fdds::DomainParticipant* participant)
 {
-    fdds::TypeSupport type(new Chat::UserMessagePubSubType());
-    if (type.register_type(participant, kTypeName) != ReturnCode_t::RETCODE_OK)
+    fdds::Topic* topic = create_chat_topic(kProgram, participant);
+    if (!topic)
     {
-        milestone(kProgram, "cannot register type Chat::UserMessage");
         return 1;
     }
-    fdds::Topic* topic = participant->create_topic(kTopicName, kTypeName, fdds::TOPIC_QOS_DEFAULT);
     fdds::Subscriber* subscriber = participant->create_subscriber(fdds::SUBSCRIBER_QOS_DEFAULT);
-    if (!topic || !subscriber)
+    if (!subscriber)
     {
-        milestone(kProgram, "cannot create the topic or subscriber");
+        milestone(kProgram, "cannot create the subscriber");
         return 1;
     }
     fdds::DataReaderQos qos = subscriber->get_default_datareader_qos();
