@@ -334,6 +334,9 @@ struct EndpointQos {
   int32_t maxSamples = 100000;
   std::vector<std::string> partitions;
   std::string topic = kTopicName;
+  // Writers only. Tuned for throughput on loopback, measured in bench/dds-throughput: frequent
+  // heartbeats let readers acknowledge quickly so a KEEP_ALL history drains instead of filling up.
+  double heartbeatPeriod = 0.005;
 };
 
 EndpointQos ParseEndpointQos(const Napi::Object& obj) {
@@ -345,6 +348,7 @@ EndpointQos ParseEndpointQos(const Napi::Object& obj) {
   qos.maxSamples = static_cast<int32_t>(NumberOr(obj, "maxSamples", 100000));
   qos.partitions = StringsOf(obj, "partitions");
   qos.topic = StringOr(obj, "topic", kTopicName);
+  qos.heartbeatPeriod = NumberOr(obj, "heartbeatPeriod", qos.heartbeatPeriod);
   return qos;
 }
 
@@ -578,8 +582,7 @@ void Participant::Shutdown() {
 Napi::Value Participant::CreateWriter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckOpen(env)) return env.Undefined();
-  EndpointQos in = ParseEndpointQos(info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
-                                                                            : Napi::Object::New(env));
+  EndpointQos in = ParseEndpointQos(info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env));
   fdds::Topic* topic = TopicFor(in.topic);
   if (topic == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create the topic `" + in.topic + "`");
   fdds::PublisherQos pubQos = fdds::PUBLISHER_QOS_DEFAULT;
@@ -592,12 +595,7 @@ Napi::Value Participant::CreateWriter(const Napi::CallbackInfo& info) {
   ApplyCommonQos(qos, in);
   // Never block the JS thread on a full history: write() reports "busy" and the caller retries.
   qos.reliability().max_blocking_time = Duration_t(0, 0);
-  // Tuned for throughput on loopback, measured in bench/dds-throughput: frequent heartbeats
-  // let readers acknowledge quickly so a KEEP_ALL history drains instead of filling up.
-  qos.reliable_writer_qos().times.heartbeatPeriod = Seconds(NumberOr(info.Length() > 0 && info[0].IsObject()
-                                                                         ? info[0].As<Napi::Object>()
-                                                                         : Napi::Object::New(env),
-                                                                     "heartbeatPeriod", 0.005));
+  qos.reliable_writer_qos().times.heartbeatPeriod = Seconds(in.heartbeatPeriod);
   qos.reliable_writer_qos().times.nackResponseDelay = Duration_t(0, 0);
   qos.publish_mode().kind = fdds::SYNCHRONOUS_PUBLISH_MODE;
 
@@ -616,8 +614,7 @@ Napi::Value Participant::CreateWriter(const Napi::CallbackInfo& info) {
 Napi::Value Participant::CreateReader(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckOpen(env)) return env.Undefined();
-  EndpointQos in = ParseEndpointQos(info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
-                                                                            : Napi::Object::New(env));
+  EndpointQos in = ParseEndpointQos(info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env));
   fdds::Topic* topic = TopicFor(in.topic);
   if (topic == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create the topic `" + in.topic + "`");
   fdds::SubscriberQos subQos = fdds::SUBSCRIBER_QOS_DEFAULT;
