@@ -42,19 +42,18 @@ export function startSpy(options: SpyOptions): Spy {
   const reader = participant.createReader()
   let seen = 0
   let timer: NodeJS.Timeout | undefined
-  let keepAlive: NodeJS.Timeout | undefined
+  // The binding does not keep the process alive while idle; a spy must stay until told to stop.
+  const keepAlive = setInterval(() => {}, 60_000)
   let settle!: (error?: Error) => void
   const done = new Promise<number>((resolve, reject) => {
     settle = (error) => {
       if (timer) clearTimeout(timer)
-      if (keepAlive) clearInterval(keepAlive)
+      clearInterval(keepAlive)
       participant.close()
       if (error) reject(error)
       else resolve(seen)
     }
   })
-  // The binding does not keep the process alive while idle; a spy must stay until told to stop.
-  keepAlive = setInterval(() => {}, 60_000)
 
   if (options.onParticipant) participant.on('participant', (event: ParticipantEvent) => options.onParticipant!({...event, at: Date.now()}))
   reader.on('samples', (samples) => {
