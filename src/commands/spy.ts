@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import {resolveDdsSettings} from '../lib/dds/settings.js'
-import {startSpy, type SpiedSample} from '../lib/dds/spy.js'
+import {startSpy, type SpiedSample} from '../lib/spy.js'
 import {ddsFlags} from '../lib/ddsFlags.js'
 import {ChatddsError} from '../lib/errors.js'
 import {clock, color, exitOnEpipe} from '../lib/ui.js'

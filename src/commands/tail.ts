@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
 import * as clientFlags from '../lib/client/flags.js'
-import {type MessageFrame, messageRecord} from '../lib/client/frames.js'
+import {type MessageFrame, messageRecord} from '../lib/wire/index.js'
 import {tail, type TailResult} from '../lib/client/tail.js'
 import {ChatddsError} from '../lib/errors.js'
 import {clock, color, errColor, exitOnEpipe} from '../lib/ui.js'

@@ -36,16 +36,17 @@ export interface Bus {
   readonly guidPrefix: string
   /** Writes one `User Messages` sample. Synchronous; throws DdsError 'EBUSY' when the writer history is full (retry later). */
   publish(message: string): WriteResult
-  /** Every sample read, the bus's own included, in batches. One handler. */
+  /** Every sample read, the bus's own included, in batches. Each listener gets every batch. */
   onSamples(handler: (batch: Sample[]) => void): void
   /** Writes one sample on an auxiliary topic. Synchronous; throws like `publish`. */
   publishAux(topic: AuxTopic, message: string): WriteResult
-  /** Every sample read on an auxiliary topic, the bus's own included. One handler per topic. */
+  /** Every sample read on an auxiliary topic, the bus's own included. Each listener gets every batch. */
   onAuxSamples(topic: AuxTopic, handler: (batch: Sample[]) => void): void
   /** Readers matched by this bus's writer of `topic` (its own reader included). */
   auxMatchedReaders(topic: AuxTopic): number
   /** The participant (GUID prefix) that owns `writer`. */
   participantOf(writer: string): string
+  /** Each listener gets every event. */
   onEvent(handler: (event: BusEvent) => void): void
   status(): BusStatus
   /** Idempotent. */
@@ -87,8 +88,8 @@ export class MemoryBus implements Bus {
   private outbox: Array<{channel: Channel; sample: Sample}> = []
   private auxOutbox: Array<{channel: Channel; sample: Sample}> = []
   private flushScheduled = false
-  private readonly handlers = new Map<Channel, (batch: Sample[]) => void>()
-  private eventHandler: (event: BusEvent) => void = () => {}
+  private readonly handlers = new Map<Channel, Array<(batch: Sample[]) => void>>()
+  private readonly eventHandlers: Array<(event: BusEvent) => void> = []
   private readonly capacity: number
 
   constructor(
@@ -100,10 +101,7 @@ export class MemoryBus implements Bus {
     this.guidPrefix = this.writer
     this.name = options.name ?? `mem-${number}`
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY
-    for (const other of hub.buses) {
-      other.eventHandler({kind: 'joined', name: this.name, guidPrefix: this.guidPrefix})
-      this.eventHandler({kind: 'joined', name: other.name, guidPrefix: other.guidPrefix})
-    }
+    for (const other of hub.buses) other.emitEvent({kind: 'joined', name: this.name, guidPrefix: this.guidPrefix})
     hub.buses.add(this)
   }
 
@@ -126,16 +124,16 @@ export class MemoryBus implements Bus {
   }
 
   onSamples(handler: (batch: Sample[]) => void): void {
-    this.handlers.set('messages', handler)
+    this.listen('messages', handler)
   }
 
   onAuxSamples(topic: AuxTopic, handler: (batch: Sample[]) => void): void {
     const first = !this.handlers.has(topic)
-    this.handlers.set(topic, handler)
+    this.listen(topic, handler)
     if (!first) return
     // A new reader: every writer of the topic matches it (and it gets the presence snapshots, as TRANSIENT_LOCAL would).
     const count = this.auxMatchedReaders(topic)
-    for (const bus of this.hub.buses) if (bus !== this) bus.eventHandler({kind: 'matched', entity: 'writer', count, topic})
+    for (const bus of this.hub.buses) if (bus !== this) bus.emitEvent({kind: 'matched', entity: 'writer', count, topic})
     if (topic === 'presence') {
       const held = [...this.hub.lastPresence.values()].map((sample) => ({...sample}))
       if (held.length > 0) setImmediate(() => this.deliver('presence', held))
@@ -152,7 +150,7 @@ export class MemoryBus implements Bus {
   }
 
   onEvent(handler: (event: BusEvent) => void): void {
-    this.eventHandler = handler
+    this.eventHandlers.push(handler)
   }
 
   status(): BusStatus {
@@ -179,7 +177,7 @@ export class MemoryBus implements Bus {
     this.closed = true
     this.hub.buses.delete(this)
     this.hub.lastPresence.delete(this)
-    for (const other of this.hub.buses) other.eventHandler({kind, name: this.name, guidPrefix: this.guidPrefix})
+    for (const other of this.hub.buses) other.emitEvent({kind, name: this.name, guidPrefix: this.guidPrefix})
   }
 
   private write(channel: Channel, message: string): WriteResult {
@@ -220,8 +218,18 @@ export class MemoryBus implements Bus {
     })
   }
 
+  private listen(channel: Channel, handler: (batch: Sample[]) => void): void {
+    const handlers = this.handlers.get(channel)
+    if (handlers) handlers.push(handler)
+    else this.handlers.set(channel, [handler])
+  }
+
+  private emitEvent(event: BusEvent): void {
+    for (const handler of this.eventHandlers) handler(event)
+  }
+
   private deliver(channel: Channel, batch: Sample[]): void {
-    const handler = this.handlers.get(channel)
-    if (!this.closed && handler) handler(batch.map((s) => ({...s})))
+    if (this.closed) return
+    for (const handler of this.handlers.get(channel) ?? []) handler(batch.map((s) => ({...s})))
   }
 }

@@ -1,6 +1,6 @@
 /** The metrics one chat instance exposes on GET /metrics. */
 import {Counter, Histogram, Registry, Sampled} from './metrics.js'
-import {SUBPROTOCOL} from './protocol.js'
+import {SUBPROTOCOL} from '../wire/index.js'
 
 export type ProtocolName = 'plain' | typeof SUBPROTOCOL
 

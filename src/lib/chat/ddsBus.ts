@@ -28,7 +28,7 @@ export class DdsBus implements Bus {
   private readonly reader: Reader
   private readonly auxWriters = new Map<AuxTopic, Writer>()
   private readonly auxReaders = new Map<AuxTopic, Reader>()
-  private eventHandler: (event: BusEvent) => void = () => {}
+  private readonly eventHandlers: Array<(event: BusEvent) => void> = []
   private closed = false
 
   constructor(options: DdsBusOptions) {
@@ -44,15 +44,15 @@ export class DdsBus implements Bus {
         this.auxReaders.set(topic, this.participant.createReader(qos))
         const writer = this.participant.createWriter(qos)
         this.auxWriters.set(topic, writer)
-        writer.on('matched', (event) => this.eventHandler({kind: 'matched', entity: 'writer', count: event.count, topic}))
+        writer.on('matched', (event) => this.emitEvent({kind: 'matched', entity: 'writer', count: event.count, topic}))
       }
     } catch (error) {
       this.participant.close()
       throw error
     }
-    this.participant.on('participant', (event) => this.eventHandler({kind: event.kind, name: event.name, guidPrefix: event.guidPrefix}))
-    this.writer.on('matched', (event) => this.eventHandler({kind: 'matched', entity: 'writer', count: event.count}))
-    this.reader.on('matched', (event) => this.eventHandler({kind: 'matched', entity: 'reader', count: event.count}))
+    this.participant.on('participant', (event) => this.emitEvent({kind: event.kind, name: event.name, guidPrefix: event.guidPrefix}))
+    this.writer.on('matched', (event) => this.emitEvent({kind: 'matched', entity: 'writer', count: event.count}))
+    this.reader.on('matched', (event) => this.emitEvent({kind: 'matched', entity: 'reader', count: event.count}))
   }
 
   publish(message: string): WriteResult {
@@ -60,7 +60,6 @@ export class DdsBus implements Bus {
   }
 
   onSamples(handler: (batch: Sample[]) => void): void {
-    this.reader.removeAllListeners('samples')
     this.reader.on('samples', handler)
   }
 
@@ -69,9 +68,7 @@ export class DdsBus implements Bus {
   }
 
   onAuxSamples(topic: AuxTopic, handler: (batch: Sample[]) => void): void {
-    const reader = this.auxReaders.get(topic)!
-    reader.removeAllListeners('samples')
-    reader.on('samples', handler)
+    this.auxReaders.get(topic)!.on('samples', handler)
   }
 
   auxMatchedReaders(topic: AuxTopic): number {
@@ -83,7 +80,11 @@ export class DdsBus implements Bus {
   }
 
   onEvent(handler: (event: BusEvent) => void): void {
-    this.eventHandler = handler
+    this.eventHandlers.push(handler)
+  }
+
+  private emitEvent(event: BusEvent): void {
+    for (const handler of this.eventHandlers) handler(event)
   }
 
   status(): BusStatus {

@@ -5,9 +5,20 @@
  */
 import {randomBytes} from 'node:crypto'
 import type {Sample} from '../dds/types.js'
+import {
+  encodeHistoryEnd,
+  encodeHistoryEntry,
+  encodeHistoryRequest,
+  historyAnswerHead,
+  parseHistoryFrame,
+  sampleMessage,
+  storedMessage,
+  type HistoryAnswer,
+  type HistoryRequest,
+  type StoredMessage,
+} from '../wire/index.js'
 import type {Bus, BusEvent} from './bus.js'
-import {sampleMessage, storedMessage} from './envelope.js'
-import type {History, Span, StoredMessage} from './history.js'
+import type {History} from './history.js'
 import type {Logger} from './log.js'
 import type {ClusterPresence} from './presence.js'
 
@@ -41,20 +52,12 @@ const CHECK_MS = 100
 /** After the hand-over, History readers that match within this time of the start are still asked. */
 const LATE_ASK_MS = 30_000
 
-interface Entry {
-  id: string
-  writer: string
-  seq: number
-  message: string
-  sourceTimestamp: number
-}
-
 export class HistoryExchange {
   state: HandOverState = 'pending'
   private readonly timing: HandOverTiming
   private readonly nonce = randomBytes(8).toString('hex')
   private attempt = 1
-  private readonly startedAt = Date.now()
+  private startedAt = Date.now()
   private lastChange = this.startedAt
   private peerCount = 0
   /** Readers matched by our History writer, at the last matched event. */
@@ -75,7 +78,13 @@ export class HistoryExchange {
     private readonly options: HistoryExchangeOptions,
   ) {
     this.timing = {...HAND_OVER_DEFAULTS, ...options.timing}
-    bus.onAuxSamples('history', (batch) => this.onSamples(batch))
+  }
+
+  /** Answers the peers' requests and asks them for what they hold, until the hand-over ends. */
+  start(): void {
+    if (this.checkTimer) return
+    this.startedAt = this.lastChange = Date.now()
+    this.bus.onAuxSamples('history', (batch) => this.onSamples(batch))
     this.request()
     this.checkTimer = setInterval(() => this.check(), CHECK_MS)
     this.checkTimer.unref()
@@ -109,8 +118,8 @@ export class HistoryExchange {
 
   private request(late = false): void {
     if (this.state !== 'pending' && !late) return
-    const request = {type: 'history-request', from: this.options.name, nonce: this.nonce, attempt: this.attempt, answered: [...this.answered.values()].sort()}
-    this.write(JSON.stringify(request), 'a history request')
+    const request = {from: this.options.name, nonce: this.nonce, attempt: this.attempt, answered: [...this.answered.values()].sort()}
+    this.write(encodeHistoryRequest(request), 'a history request')
   }
 
   private check(): void {
@@ -156,19 +165,17 @@ export class HistoryExchange {
     for (const sample of batch) {
       const participant = this.bus.participantOf(sample.writer)
       if (participant === this.bus.guidPrefix) continue
-      let frame: Record<string, unknown>
-      try {
-        frame = JSON.parse(sample.message)
-        if (typeof frame !== 'object' || frame === null) throw new Error('not an object')
-      } catch {
+      const frame = parseHistoryFrame(sample.message)
+      if (frame === undefined) {
         this.options.logger.warn(`Ignored a malformed history sample from ${sample.participantName ?? participant}`)
         continue
       }
+      if (frame === null) continue
       if (frame.type === 'history-request') this.answer(frame)
       else if (frame.to === this.options.name && frame.nonce === this.nonce) {
         if (frame.type === 'history') this.merge(frame)
-        else if (frame.type === 'history-end') {
-          const name = typeof frame.from === 'string' ? frame.from : (sample.participantName ?? participant)
+        else {
+          const name = frame.from ?? sample.participantName ?? participant
           if (this.state !== 'pending' && !this.answered.has(participant)) {
             this.options.logger.info(`History hand-over: ${name} answered late; ${plural(this.mergedMessages, 'message')} merged in all`)
           }
@@ -180,24 +187,20 @@ export class HistoryExchange {
   }
 
   /** Answers another instance's request: one sample per room (split when large), then an end marker. */
-  private answer(request: Record<string, unknown>): void {
-    const {from: to, nonce, attempt, answered} = request
-    if (typeof to !== 'string' || typeof nonce !== 'string' || to === this.options.name) return
-    if (Array.isArray(answered) && answered.includes(this.options.name)) return
-    const round = typeof attempt === 'number' ? attempt : 1
+  private answer(request: HistoryRequest): void {
+    const {from: to, nonce, attempt: round, answered} = request
+    if (to === this.options.name || answered.includes(this.options.name)) return
     if ((this.answeredNonces.get(nonce) ?? 0) >= round) return
     this.answeredNonces.delete(nonce)
     this.answeredNonces.set(nonce, round)
     if (this.answeredNonces.size > MAX_NONCES) this.answeredNonces.delete(this.answeredNonces.keys().next().value!)
 
-    const header = {type: 'history', to, from: this.options.name, nonce}
     let total = 0
     const rooms = this.history.roomNames()
     for (const room of rooms) {
       const {messages, coverage} = this.history.snapshot(room)
-      const spans = Object.fromEntries([...coverage].map(([writer, span]) => [writer, [span.lo, span.hi]]))
-      // The entries are serialized once; the sample is the header object with them spliced in.
-      const head = JSON.stringify({...header, room, coverage: spans}).slice(0, -1) + ',"messages":['
+      // The entries are serialized once; the sample is the header with them spliced in.
+      const head = historyAnswerHead({to, from: this.options.name, nonce, room, coverage})
       let chunk: string[] = []
       let bytes = head.length
       const flush = () => {
@@ -207,7 +210,7 @@ export class HistoryExchange {
         return this.write(sample, `the history of #${room} to ${to}`)
       }
       for (const message of messages) {
-        const entry = JSON.stringify({id: message.id, writer: message.writer, seq: message.seq, message: sampleMessage(message), sourceTimestamp: message.ts})
+        const entry = encodeHistoryEntry({id: message.id, writer: message.writer, seq: message.seq, message: sampleMessage(message), sourceTimestamp: message.ts})
         if (chunk.length > 0 && bytes + entry.length + 1 > MAX_ANSWER_BYTES && !flush()) return
         chunk.push(entry)
         bytes += entry.length + 1
@@ -215,27 +218,15 @@ export class HistoryExchange {
       if (!flush()) return
       total += messages.length
     }
-    this.write(JSON.stringify({type: 'history-end', to, from: this.options.name, nonce, rooms: rooms.length, messages: total}), `the end of the history to ${to}`)
+    this.write(encodeHistoryEnd({to, from: this.options.name, nonce, rooms: rooms.length, messages: total}), `the end of the history to ${to}`)
     this.options.logger.info(`Handed ${plural(total, 'message')} of ${plural(rooms.length, 'room')} over to ${to}`)
   }
 
-  private merge(frame: Record<string, unknown>): void {
-    const {room, messages, coverage} = frame
-    if (typeof room !== 'string' || !Array.isArray(messages)) return
-    const stored: StoredMessage[] = []
-    for (const entry of messages as Entry[]) {
-      if (!validEntry(entry)) continue
-      const message = storedMessage(entry)
-      // An entry that is not of this room would break rooms' isolation.
-      if (message.room === room) stored.push(message)
-    }
-    const spans = new Map<string, Span>()
-    if (typeof coverage === 'object' && coverage !== null) {
-      for (const [writer, span] of Object.entries(coverage)) {
-        if (Array.isArray(span) && span.length === 2 && span.every((n) => Number.isSafeInteger(n)) && span[0] <= span[1]) spans.set(writer, {lo: span[0], hi: span[1]})
-      }
-    }
-    const added = this.history.merge(room, stored, spans)
+  private merge(answer: HistoryAnswer): void {
+    const {room} = answer
+    // An entry that is not of this room would break rooms' isolation.
+    const stored: StoredMessage[] = answer.messages.map((entry) => storedMessage(entry)).filter((message) => message.room === room)
+    const added = this.history.merge(room, stored, answer.coverage)
     if (added > 0) {
       this.mergedMessages += added
       this.mergedRooms.add(room)
@@ -255,17 +246,4 @@ export class HistoryExchange {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
-}
-
-function validEntry(entry: Entry): boolean {
-  return (
-    typeof entry === 'object' &&
-    entry !== null &&
-    typeof entry.id === 'string' &&
-    typeof entry.writer === 'string' &&
-    Number.isSafeInteger(entry.seq) &&
-    entry.id === `${entry.writer}:${entry.seq}` &&
-    typeof entry.message === 'string' &&
-    Number.isFinite(entry.sourceTimestamp)
-  )
 }

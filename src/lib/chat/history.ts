@@ -3,54 +3,9 @@
  * this instance can vouch for: per writer, the span of sequence numbers it saw every sample of.
  */
 
-export interface StoredMessage {
-  /** `<writer>:<seq>`, the DDS sample identity. */
-  id: string
-  writer: string
-  seq: number
-  room: string
-  from: string | null
-  text: string
-  ts: number
-  origin: string | null
-  /** True when the sample was a chatdds envelope (needed to hand the message over as it was written). */
-  envelope?: boolean
-}
+import type {CursorMap, Span, StoredMessage} from '../wire/index.js'
 
-/** Writer → last sequence number the client has seen. */
-export type CursorMap = Map<string, number>
-
-/**
- * Sequence numbers `lo < seq <= hi` of one writer of which every sample of a room is held (or was,
- * before the room's depth pushed it out).
- */
-export interface Span {
-  lo: number
-  hi: number
-}
-
-/**
- * A resume cursor from the wire: one message id `<writer>:<seq>` or `{"<writer>": seq, ...}`.
- * Returns undefined when it is neither.
- */
-export function parseCursor(cursor: unknown): CursorMap | undefined {
-  if (typeof cursor === 'string') {
-    const colon = cursor.lastIndexOf(':')
-    if (colon <= 0) return undefined
-    const seq = Number(cursor.slice(colon + 1))
-    if (!Number.isSafeInteger(seq) || seq < 0) return undefined
-    return new Map([[cursor.slice(0, colon), seq]])
-  }
-  if (typeof cursor === 'object' && cursor !== null && !Array.isArray(cursor)) {
-    const map: CursorMap = new Map()
-    for (const [writer, seq] of Object.entries(cursor)) {
-      if (writer.length === 0 || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined
-      map.set(writer, seq)
-    }
-    return map
-  }
-  return undefined
-}
+export type {Span} from '../wire/index.js'
 
 export interface LookupOptions {
   /** Replay only messages newer than this cursor for their writer (writers not in it: everything held). */

@@ -5,30 +5,15 @@
  * leaves or is dropped (lease expired): no ghosts.
  */
 import type {Sample} from '../dds/types.js'
+import {encodePresenceSnapshot, parsePresenceSnapshot, type InstanceInfo, type Member, type PresenceSnapshot as Snapshot} from '../wire/index.js'
 import type {Bus} from './bus.js'
 import type {Logger} from './log.js'
-import {MAX_NAME_LENGTH, MAX_ROOM_LENGTH, validName} from './protocol.js'
 
-export interface Member {
-  name: string
-  instance: string
-}
-
-export interface InstanceInfo {
-  name: string
-  url: string
-}
+export type {InstanceInfo, Member} from '../wire/index.js'
 
 export interface PresenceChange extends Member {
   room: string
   change: 'join' | 'leave'
-}
-
-interface Snapshot {
-  instance: string
-  url: string
-  /** room → names */
-  rooms: Map<string, Set<string>>
 }
 
 export interface PresenceOptions {
@@ -52,14 +37,20 @@ export class ClusterPresence {
   /** room → `[instance, name]` (JSON) → sources (this instance, snapshots) that list it; a member is in the room while > 0. */
   private readonly counts = new Map<string, Map<string, number>>()
   private publishTimer: NodeJS.Timeout | undefined
+  private started = false
   private closed = false
 
   constructor(
     private readonly bus: Bus,
     private readonly options: PresenceOptions,
     private readonly onChange: (change: PresenceChange) => void,
-  ) {
-    bus.onAuxSamples('presence', (batch) => this.onSamples(batch))
+  ) {}
+
+  /** Reads the other instances' snapshots and publishes this one's. */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    this.bus.onAuxSamples('presence', (batch) => this.onSamples(batch))
     // Peers learn this instance (and its URL) at once, before anyone joins a room.
     this.publish()
   }
@@ -142,7 +133,7 @@ export class ClusterPresence {
     for (const sample of batch) {
       const participant = this.bus.participantOf(sample.writer)
       if (participant === this.bus.guidPrefix || this.departed.has(participant)) continue
-      const snapshot = parseSnapshot(sample.message)
+      const snapshot = parsePresenceSnapshot(sample.message)
       if (!snapshot) {
         this.options.logger.warn(`Ignored a malformed presence snapshot from ${sample.participantName ?? participant}`)
         continue
@@ -179,7 +170,7 @@ export class ClusterPresence {
   }
 
   private schedulePublish(): void {
-    if (this.publishTimer || this.closed) return
+    if (this.publishTimer || this.closed || !this.started) return
     this.publishTimer = setTimeout(() => {
       this.publishTimer = undefined
       this.publish()
@@ -189,7 +180,7 @@ export class ClusterPresence {
   private publish(): void {
     if (this.closed) return
     const rooms = Object.fromEntries([...this.local].map(([room, names]) => [room, [...names.keys()].sort(compare)]))
-    const snapshot = JSON.stringify({instance: this.options.name, url: this.options.url, rooms})
+    const snapshot = encodePresenceSnapshot({instance: this.options.name, url: this.options.url, rooms})
     try {
       this.bus.publishAux('presence', snapshot)
     } catch (error) {
@@ -200,26 +191,6 @@ export class ClusterPresence {
       }, 1000)
     }
   }
-}
-
-function parseSnapshot(message: string): Snapshot | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(message)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const {instance, url, rooms} = value as Record<string, unknown>
-  if (typeof instance !== 'string' || instance.length === 0 || typeof url !== 'string') return undefined
-  if (typeof rooms !== 'object' || rooms === null || Array.isArray(rooms)) return undefined
-  const out: Snapshot = {instance, url, rooms: new Map()}
-  for (const [room, names] of Object.entries(rooms)) {
-    if (!validName(room, MAX_ROOM_LENGTH) || !Array.isArray(names)) return undefined
-    const valid = names.filter((name): name is string => validName(name, MAX_NAME_LENGTH))
-    if (valid.length > 0) out.rooms.set(room, new Set(valid))
-  }
-  return out
 }
 
 function splitKey(key: string): Member {

@@ -1,19 +1,29 @@
 /**
- * One chat instance on one port: HTTP (browser page, /healthz, /readyz, /metrics, /presence) and
- * websockets (plain and chatdds.v1, handled by ChatHub), bridged to a Bus.
+ * One chat instance on one port, assembled: HTTP (routes.ts) and websockets on one server; per
+ * connection a transport (connection.ts) and a protocol handler (plainProtocol.ts, v1Protocol.ts);
+ * the hub's room index and fan-out; and, over the bus, the publisher, history, the history hand-over
+ * and cluster presence.
  */
-import {readFileSync} from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
-import {WebSocketServer} from 'ws'
+import {WebSocketServer, type WebSocket} from 'ws'
 import {ChatddsError} from '../errors.js'
-import type {Bus, BusFactory, BusStatus} from './bus.js'
-import type {HandOverState, HandOverTiming} from './handover.js'
-import {ChatHub, type PresenceView, type RateLimit, type SlowConsumerLimits} from './hub.js'
-import {silentLogger, type Logger} from './log.js'
-import {SUBPROTOCOL} from './protocol.js'
+import {CloseCode, MAX_NAME_LENGTH, SUBPROTOCOL, validName, type InstanceInfo, type Member} from '../wire/index.js'
+import type {Bus, BusEvent, BusFactory, BusStatus} from './bus.js'
+import {createChatMetrics, type ChatMetrics} from './chatMetrics.js'
+import {Connection, type RateLimit, type SlowConsumerLimits} from './connection.js'
+import {HistoryExchange, type HandOverState, type HandOverTiming} from './handover.js'
+import {History} from './history.js'
+import {Hub} from './hub.js'
+import {Inbound} from './inbound.js'
+import {MessageLog, silentLogger, type Logger} from './log.js'
+import {PlainProtocol} from './plainProtocol.js'
+import {ClusterPresence} from './presence.js'
+import {Publisher, type PublishCallback} from './publisher.js'
+import {createRoutes} from './routes.js'
+import {V1Protocol} from './v1Protocol.js'
 
-export type {RateLimit, SlowConsumerLimits} from './hub.js'
+export type {RateLimit, SlowConsumerLimits} from './connection.js'
 
 export interface ChatServerOptions {
   port: number
@@ -38,7 +48,7 @@ export interface ChatServerOptions {
   closeGraceMs?: number
   /** `Writing message`/`Received a message` lines per second at info level (default 20). */
   messageLinesPerSecond?: number
-  /** How long the history hand-over waits for peers (default: settle 1 s, quiet 0.5 s, retry 2 s, give up after 15 s). */
+  /** How long the history hand-over waits for peers (handover.ts HAND_OVER_DEFAULTS). */
   handOver?: Partial<HandOverTiming>
   /** Membership changes within this window go out as one presence snapshot. Default 50 ms. */
   presenceCoalesceMs?: number
@@ -48,6 +58,13 @@ export interface Readiness extends BusStatus {
   name: string
   /** The history hand-over: ready only once it is no longer `pending`. */
   historyHandOver: HandOverState
+}
+
+/** GET /presence: this instance's view of the cluster. */
+export interface PresenceView {
+  instance: string
+  instances: InstanceInfo[]
+  rooms: Record<string, Member[]>
 }
 
 export interface ChatServer {
@@ -77,68 +94,169 @@ export const DEFAULTS = {
   closeGraceMs: 5000,
 }
 
-const PAGE_PATH = new URL('../../../templates/index.html', import.meta.url)
+/** How long shutdown waits for clients to answer the 1001 before terminating them. */
+const SHUTDOWN_WAIT_MS = 1000
 const NOT_READY: BusStatus = {ready: false, matchedReaders: 0, matchedWriters: 0, peers: []}
+
+/** Everything of an instance that lives over the bus, wired together. */
+interface Core {
+  hub: Hub
+  metrics: ChatMetrics
+  exchange: HistoryExchange
+  presence: ClusterPresence
+  presenceView(): PresenceView
+  accept(ws: WebSocket, requestedName: string | null, req: http.IncomingMessage): void
+  close(): Promise<void>
+}
+
+interface CoreOptions {
+  name: string
+  url: string
+  maxPayload: number
+  historyDepth: number
+  rateLimit: RateLimit
+  slowConsumer: SlowConsumerLimits
+  heartbeatMs: number
+  closeGraceMs: number
+  logger: Logger
+  messageLinesPerSecond?: number
+  handOver?: Partial<HandOverTiming>
+  presenceCoalesceMs?: number
+}
+
+function assemble(bus: Bus, options: CoreOptions): Core {
+  const {logger, name} = options
+  let closed = false
+  const messageLog = new MessageLog(logger, options.messageLinesPerSecond)
+  const history = new History(options.historyDepth)
+  const hub = new Hub({heartbeatMs: options.heartbeatMs, slowConsumerCheckMs: options.slowConsumer.checkIntervalMs})
+  const publisher = new Publisher(bus, {
+    onBusy: () => {
+      logger.debug(`DDS writer history is full; pausing ${hub.size} websocket clients until it drains`)
+      hub.pauseAll('bus')
+    },
+    onDrained: () => {
+      logger.debug('DDS writer has room again; resuming websocket clients')
+      hub.resumeAll('bus')
+    },
+  })
+  const presence = new ClusterPresence(bus, {name, url: options.url, logger, coalesceMs: options.presenceCoalesceMs}, (change) => {
+    if (!closed) hub.toRoom(change.room, {type: 'presence-change', room: change.room, change: change.change, name: change.name, instance: change.instance})
+  })
+  const exchange = new HistoryExchange(bus, history, presence, {name, logger, timing: options.handOver})
+  const metrics = createChatMetrics({
+    clients: (protocol) => hub.count(protocol),
+    pausedClients: () => hub.pausedCount,
+    matchedReaders: () => (closed ? 0 : bus.status().matchedReaders),
+    matchedWriters: () => (closed ? 0 : bus.status().matchedWriters),
+    samplesWritten: () => publisher.written,
+    writerBusy: () => publisher.busyCount,
+    publishQueue: () => publisher.pendingCount,
+    historyMessages: () => history.count,
+    clusterInstances: () => presence.instances().length,
+  })
+  const inbound = new Inbound(history, metrics, logger, messageLog)
+
+  const publish = (message: string, done?: PublishCallback) => {
+    if (messageLog.wants()) messageLog.line(`Writing message ${JSON.stringify({message})}`)
+    publisher.publish(message, (error, result) => {
+      // At shutdown the queue is counted in one warning, not one line per message.
+      if (error && !done && !closed) logger.error(`Could not write a message to DDS: ${error.message}`)
+      done?.(error, result)
+    })
+  }
+  const transport = {maxPayload: options.maxPayload, rateLimit: options.rateLimit, slowConsumer: options.slowConsumer, heartbeatMs: options.heartbeatMs, closeGraceMs: options.closeGraceMs, logger, metrics}
+  const plain = new PlainProtocol({metrics, logger, publish})
+  const v1 = new V1Protocol({instance: name, maxPayload: options.maxPayload, rateLimit: options.rateLimit, hub, history, presence, metrics, publish})
+
+  bus.onSamples((batch) => {
+    if (!closed) hub.fanOut(inbound.accept(batch))
+  })
+  bus.onEvent((event) => {
+    if (event.kind === 'joined') presence.participantJoined(event.guidPrefix)
+    else if (event.kind !== 'matched') presence.participantGone(event.guidPrefix)
+  })
+  bus.onEvent((event) => exchange.onBusEvent(event))
+  bus.onEvent((event) => logBusEvent(logger, event))
+  presence.start()
+  exchange.start()
+
+  return {
+    hub,
+    metrics,
+    exchange,
+    presence,
+    presenceView: () => ({instance: name, instances: presence.instances(), rooms: presence.rooms()}),
+    accept(ws, requestedName, req) {
+      const connection = new Connection(ws, req, validName(requestedName, MAX_NAME_LENGTH) ? requestedName : 'anonymous', transport)
+      if (closed) {
+        ws.close(CloseCode.GOING_AWAY, 'server shutting down')
+        return
+      }
+      hub.add(connection)
+      logger.debug(`Client ${connection.address} connected (${connection.protocol}); ${hub.size} connected`)
+      ws.on('close', (code) => {
+        v1.closed(connection)
+        hub.remove(connection)
+        logger.debug(`Client ${connection.address} disconnected (${code}); ${hub.size} connected`)
+      })
+      if (connection.protocol === SUBPROTOCOL) v1.accept(connection)
+      else plain.accept(connection)
+      if (publisher.busy) connection.pause('bus')
+    },
+    /** Sends 1001 to every client and waits (1 s at most) for them to go; the bus is the server's to close. */
+    async close() {
+      if (closed) return
+      closed = true
+      hub.stop()
+      exchange.close()
+      presence.close()
+      for (const connection of hub.connections) {
+        if (!connection.closing) metrics.closes.inc({reason: 'shutdown'})
+        connection.close(CloseCode.GOING_AWAY, 'server shutting down', SHUTDOWN_WAIT_MS)
+      }
+      const remaining = publisher.flush()
+      if (remaining > 0) logger.warn(`${remaining} messages were still waiting for the DDS writer at shutdown and were not written`)
+      publisher.stop(new ChatddsError('ECLOSED', 'The server is shutting down.'))
+      const deadline = Date.now() + SHUTDOWN_WAIT_MS + 200
+      while (hub.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      for (const connection of hub.connections) connection.ws.terminate()
+      messageLog.flush()
+    },
+  }
+}
+
+function logBusEvent(logger: Logger, event: BusEvent): void {
+  if (event.kind === 'matched') {
+    const other = event.entity === 'writer' ? 'reader' : 'writer'
+    const line = `${event.count} ${other}${event.count === 1 ? '' : 's'}`
+    if (event.topic) logger.debug(`DDS ${event.entity} of chatdds ${event.topic} now matched with ${line}`)
+    else logger.info(`DDS ${event.entity} now matched with ${line}`)
+  } else {
+    const what = {joined: 'joined', left: 'left', dropped: 'was dropped (lease expired)'}[event.kind]
+    logger.info(`DDS participant ${event.name || '(unnamed)'} ${what}`)
+  }
+}
 
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const host = options.host ?? DEFAULTS.host
   const maxPayload = options.maxPayload ?? DEFAULTS.maxPayload
   const logger = options.logger ?? silentLogger
-  let page: Buffer | undefined
-  try {
-    page = readFileSync(PAGE_PATH)
-  } catch {
-    logger.warn(`The browser page ${PAGE_PATH.pathname} is missing; GET / will answer 500.`)
-  }
 
   // Until the bus exists (a few ms after listening) /readyz and /metrics answer 503.
-  let hub: ChatHub | undefined
+  let core: Core | undefined
   let bus: Bus | undefined
   let closing: Promise<void> | undefined
   let name = options.name ?? ''
   const status = (): Readiness => {
     const {ready, matchedReaders, matchedWriters, peers} = bus && !closing ? bus.status() : NOT_READY
-    const historyHandOver = hub?.handOverState ?? 'pending'
+    const historyHandOver = core?.exchange.state ?? 'pending'
     return {ready: ready && historyHandOver !== 'pending', name, matchedReaders, matchedWriters, peers, historyHandOver}
   }
 
-  const httpServer = http.createServer((req, res) => {
-    const respond = (code: number, type: string, body: string | Buffer) => {
-      res.writeHead(code, {'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store'})
-      res.end(req.method === 'HEAD' ? undefined : body)
-    }
-    const text = 'text/plain; charset=utf-8'
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD')
-      respond(405, text, 'Method not allowed\n')
-      return
-    }
-    switch ((req.url ?? '/').split('?')[0]) {
-      case '/':
-      case '/index.html':
-        if (page) respond(200, 'text/html; charset=utf-8', page)
-        else respond(500, text, 'The browser page is missing from this installation.\n')
-        return
-      case '/healthz':
-        respond(200, text, 'ok\n')
-        return
-      case '/readyz': {
-        const readiness = status()
-        respond(readiness.ready ? 200 : 503, 'application/json', JSON.stringify(readiness))
-        return
-      }
-      case '/metrics':
-        if (hub) respond(200, 'text/plain; version=0.0.4; charset=utf-8', hub.metrics.registry.render())
-        else respond(503, text, 'Starting\n')
-        return
-      case '/presence':
-        if (hub) respond(200, 'application/json', JSON.stringify(hub.presenceView()))
-        else respond(503, text, 'Starting\n')
-        return
-      default:
-        respond(404, text, 'Not found\n')
-    }
-  })
+  const httpServer = http.createServer(
+    createRoutes({readiness: status, metrics: () => core?.metrics.registry.render(), presence: () => core?.presenceView()}, logger),
+  )
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     logger.debug(`Bad HTTP request from a client (${error.code ?? error.message})`)
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
@@ -163,7 +281,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     throw error
   }
   const theBus = bus
-  const theHub = new ChatHub(theBus, {
+  const theCore = assemble(theBus, {
     name,
     url,
     maxPayload,
@@ -177,7 +295,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     handOver: options.handOver,
     presenceCoalesceMs: options.presenceCoalesceMs,
   })
-  hub = theHub
+  core = theCore
 
   const wss = new WebSocketServer({
     server: httpServer,
@@ -191,13 +309,13 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     logger.debug(`Refused a websocket handshake (${error.message})`)
     socket.destroy()
   })
-  wss.on('connection', (ws, req) => theHub.accept(ws, req))
+  wss.on('connection', (ws, req) => theCore.accept(ws, new URL(req.url ?? '/', 'http://localhost').searchParams.get('name'), req))
 
   logger.info(`Server is listening on ${port}!`)
 
   async function shutdown(): Promise<void> {
     await Promise.all([
-      theHub.close(),
+      theCore.close(),
       new Promise<void>((resolve) => wss.close(() => resolve())),
       new Promise<void>((resolve) => {
         httpServer.close(() => resolve())
@@ -219,8 +337,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     url,
     bus: theBus,
     status,
-    metrics: () => theHub.metrics.registry.render(),
-    presence: () => theHub.presenceView(),
+    metrics: () => theCore.metrics.registry.render(),
+    presence: () => theCore.presenceView(),
     close() {
       closing ??= shutdown()
       return closing

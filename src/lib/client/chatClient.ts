@@ -3,25 +3,29 @@ import {EventEmitter} from 'node:events'
 import WebSocket from 'ws'
 
 import {ChatddsError} from '../errors.js'
-import {type Cursor, MessageCursor} from './cursor.js'
 import {
+  CloseCode,
+  parseServerFrame,
+  SUBPROTOCOL,
   type AckFrame,
+  type Cursor,
   type ErrorFrame,
   type HelloFrame,
   type JoinedFrame,
   type LeftFrame,
   type MessageFrame,
+  type OutgoingRequest,
   type Ref,
   type ServerFrame,
-  SUBPROTOCOL,
-} from './frames.js'
+  type ServerFrameType,
+} from '../wire/index.js'
+import {MessageCursor} from './cursor.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_TIMEOUT_MS = 5000
 const DEFAULT_HEARTBEAT_MS = 15_000
 /** How long `close()` waits for the server's closing handshake before dropping the socket. */
 const CLOSE_GRACE_MS = 1000
-const NORMAL_CLOSURE = 1000
 
 export interface ConnectOptions {
   host?: string
@@ -44,7 +48,7 @@ export interface JoinOptions {
 }
 
 interface Pending {
-  expect: ServerFrame['type']
+  expect: ServerFrameType
   resolve: (frame: ServerFrame) => void
   reject: (error: Error) => void
   timer: NodeJS.Timeout
@@ -69,8 +73,8 @@ export declare interface ChatClient {
 }
 
 export class ChatClient extends EventEmitter {
-  /** The server's hello: instance name, the name it gave us, maxPayload. */
-  hello: HelloFrame = {type: 'hello'}
+  /** The server's hello: instance name, the name it gave us, maxPayload, the cluster's instances. Set once connected. */
+  hello!: HelloFrame
   /** Per room and writer, what this client (and the connections before it) emitted. */
   readonly seen: MessageCursor
   private readonly pending = new Map<Ref, Pending>()
@@ -188,11 +192,11 @@ export class ChatClient extends EventEmitter {
         resolve()
       })
       this.closed = true
-      this.socket.close(NORMAL_CLOSURE)
+      this.socket.close(CloseCode.NORMAL)
     })
   }
 
-  private request(frame: Record<string, unknown>, expect: ServerFrame['type'], what: string, timeoutMs = this.timeoutMs) {
+  private request(frame: OutgoingRequest, expect: ServerFrameType, what: string, timeoutMs = this.timeoutMs) {
     return new Promise<ServerFrame>((resolve, reject) => {
       if (this.closed || this.socket.readyState !== WebSocket.OPEN) {
         reject(new ChatddsError('ECONNRESET', `The connection to ${this.url} is closed; reconnect and try again.`))
@@ -217,12 +221,10 @@ export class ChatClient extends EventEmitter {
   /** Parses one frame and dispatches it; returns it (undefined when it was not chatdds.v1 JSON). */
   private receive(data: WebSocket.RawData, isBinary: boolean): ServerFrame | undefined {
     this.alive = true
-    let frame: ServerFrame
-    try {
-      if (isBinary) throw new Error('binary')
-      frame = JSON.parse(data.toString())
-      if (typeof frame !== 'object' || frame === null || typeof frame.type !== 'string') throw new Error('not a frame')
-    } catch {
+    const frame = isBinary ? undefined : parseServerFrame(data.toString())
+    // null: a frame type of a newer server, which this client does not act on.
+    if (frame === null) return undefined
+    if (frame === undefined) {
       this.emit('serverError', new ChatddsError('EPROTO', `${this.url} sent a frame that is not chatdds.v1 JSON; check that it is a \`chatdds serve\` instance.`))
       return undefined
     }
@@ -231,15 +233,15 @@ export class ChatClient extends EventEmitter {
     if (pending && (frame.type === 'error' || frame.type === pending.expect)) {
       this.pending.delete(frame.ref!)
       clearTimeout(pending.timer)
-      if (frame.type === 'error') pending.reject(serverError(frame as ErrorFrame))
+      if (frame.type === 'error') pending.reject(serverError(frame))
       else pending.resolve(frame)
       return frame
     }
 
     if (frame.type === 'message') {
-      if (this.seen.accept(frame as MessageFrame)) this.emit('message', frame)
+      if (this.seen.accept(frame)) this.emit('message', frame)
     } else if (frame.type === 'error') {
-      this.emit('serverError', serverError(frame as ErrorFrame))
+      this.emit('serverError', serverError(frame))
     }
 
     return frame

@@ -1,8 +1,5 @@
 /** What a chatdds.v1 client has already shown, per room and per DDS writer, so that resumes never show a message twice. */
-import type {MessageFrame} from './frames.js'
-
-/** A resume cursor as docs/protocol.md defines it: writer GUID → last RTPS sequence number seen. */
-export type Cursor = Record<string, number>
+import {parseMessageId, type Cursor, type MessageFrame} from '../wire/index.js'
 
 /** How much older than our first join a replayed message of a never-seen writer may be and still count as news. */
 const CLOCK_SKEW_MS = 5000
@@ -17,15 +14,6 @@ interface RoomState {
   firstJoinedAt: number
   /** True once the room has been re-joined with `since` after a dropped connection. */
   resumed: boolean
-}
-
-/** Splits a message id `<writer guid>:<seq>`; undefined when it has another shape. */
-export function parseMessageId(id: string): {writer: string; seq: number} | undefined {
-  const colon = id.lastIndexOf(':')
-  if (colon <= 0) return undefined
-  const seq = Number(id.slice(colon + 1))
-  if (!Number.isSafeInteger(seq) || seq < 0) return undefined
-  return {writer: id.slice(0, colon), seq}
 }
 
 /**

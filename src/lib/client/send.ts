@@ -4,7 +4,7 @@ import readline from 'node:readline'
 
 import {ChatddsError} from '../errors.js'
 import {ChatClient, DEFAULT_TIMEOUT_MS, describeClose, seconds} from './chatClient.js'
-import type {MessageFrame} from './frames.js'
+import type {MessageFrame} from '../wire/index.js'
 
 export interface SendOptions {
   host?: string

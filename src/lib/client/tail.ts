@@ -2,7 +2,7 @@
 import {ChatddsError} from '../errors.js'
 import {ChatClient, DEFAULT_HOST, DEFAULT_TIMEOUT_MS, describeClose, seconds, serverUrl} from './chatClient.js'
 import {MessageCursor} from './cursor.js'
-import type {MessageFrame} from './frames.js'
+import type {MessageFrame} from '../wire/index.js'
 
 export const FIRST_RETRY_MS = 100
 export const MAX_RETRY_MS = 2000

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import {History, parseCursor} from '../../../dist/lib/chat/history.js'
+import {History} from '../../../dist/lib/chat/history.js'
+import {parseCursor} from '../../../dist/lib/wire/index.js'
 
 const message = (writer, seq, room = 'general') => ({id: `${writer}:${seq}`, writer, seq, room, from: null, text: `${writer}-${seq}`, ts: seq, origin: null})
 const ids = (result) => result.messages.map((m) => m.id)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {MessageCursor, parseMessageId} from '../../../dist/lib/client/cursor.js'
+import {MessageCursor} from '../../../dist/lib/client/cursor.js'
+import {parseMessageId} from '../../../dist/lib/wire/index.js'
 
 const A = 'a'.repeat(32)
 const B = 'b'.repeat(32)

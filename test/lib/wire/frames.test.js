@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {parseRequest} from '../../../dist/lib/chat/protocol.js'
+import {parseRequest} from '../../../dist/lib/wire/index.js'
 
 describe('chatdds.v1 request parsing', () => {
   const ok = (text) => {

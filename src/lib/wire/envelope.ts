@@ -1,5 +1,7 @@
-/** The chatdds envelope (DESIGN.md): how a DDS `message` string carries room, sender and time. */
-import type {StoredMessage} from './history.js'
+/**
+ * The chatdds envelope: how a DDS `message` string carries room, sender and time. Any string
+ * that is not an envelope is a plain message of room `general` (what the reference servers write).
+ */
 
 export const DEFAULT_ROOM = 'general'
 
@@ -67,34 +69,4 @@ export function decodeMessage(message: string): ChatMessage {
     origin: (v.origin as string | null | undefined) ?? null,
     envelope: true,
   }
-}
-
-/** A `User Messages` sample as the chat server keeps it (history) and sends it (message frames). */
-export interface SampleFields {
-  id: string
-  writer: string
-  seq: number
-  message: string
-  sourceTimestamp: number
-}
-
-/** What a sample means, in the shape history keeps: plain samples get room `general` and the DDS source timestamp. */
-export function storedMessage(sample: SampleFields, decoded: ChatMessage = decodeMessage(sample.message)): StoredMessage {
-  return {
-    id: sample.id,
-    writer: sample.writer,
-    seq: sample.seq,
-    room: decoded.room,
-    from: decoded.from,
-    text: decoded.text,
-    ts: decoded.ts ?? sample.sourceTimestamp,
-    origin: decoded.origin,
-    envelope: decoded.envelope,
-  }
-}
-
-/** The `message` string of a held message again, as `storedMessage` reads it (for the history hand-over). */
-export function sampleMessage(message: StoredMessage): string {
-  if (!message.envelope) return message.text
-  return encodeEnvelope({room: message.room, from: message.from, text: message.text, ts: message.ts, origin: message.origin})
 }

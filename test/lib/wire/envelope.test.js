@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {decodeMessage, encodeEnvelope} from '../../../dist/lib/chat/envelope.js'
+import {decodeMessage, encodeEnvelope} from '../../../dist/lib/wire/index.js'
 
 describe('chat envelope', () => {
   it('encodes the fields in the order of DESIGN.md', () => {

@@ -1,8 +1,7 @@
-/** `chatdds spy`: a plain DDS reader of `User Messages` that reports every sample and, optionally, who is in the domain. */
-import {decodeMessage, type ChatMessage} from '../chat/envelope.js'
-import {ChatddsError} from '../errors.js'
-import {Participant} from './participant.js'
-import type {DdsConfig, ParticipantEvent} from './types.js'
+/** `chatdds spy`: a plain DDS reader of `User Messages` that reports every sample, decoded, and, optionally, who is in the domain. */
+import {Participant, type DdsConfig, type ParticipantEvent} from './dds/index.js'
+import {ChatddsError} from './errors.js'
+import {decodeMessage, type ChatMessage} from './wire/index.js'
 
 export interface SpiedSample {
   /** When this spy received it, ms since the epoch. */
