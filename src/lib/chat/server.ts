@@ -59,8 +59,8 @@ export interface ChatServer {
   readonly bus: Bus
   /** What GET /readyz answers. */
   status(): Readiness
-  /** What GET /metrics answers. */
-  metrics(): string
+  /** What GET /metrics answers (prom-client renders asynchronously). */
+  metrics(): Promise<string>
   /** What GET /presence answers. */
   presence(): PresenceView
   /** 1001 to every client, then closes the server and the bus. Idempotent. */
@@ -128,8 +128,16 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
         return
       }
       case '/metrics':
-        if (hub) respond(200, 'text/plain; version=0.0.4; charset=utf-8', hub.metrics.registry.render())
-        else respond(503, text, 'Starting\n')
+        if (hub) {
+          const {registry} = hub.metrics
+          registry.metrics().then(
+            (body) => respond(200, registry.contentType, body),
+            (error: Error) => {
+              logger.error(`Rendering /metrics: ${error.message}`)
+              respond(500, text, 'The metrics could not be rendered; see the server log.\n')
+            },
+          )
+        } else respond(503, text, 'Starting\n')
         return
       case '/presence':
         if (hub) respond(200, 'application/json', JSON.stringify(hub.presenceView()))
@@ -219,7 +227,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     url,
     bus: theBus,
     status,
-    metrics: () => theHub.metrics.registry.render(),
+    metrics: () => theHub.metrics.registry.metrics(),
     presence: () => theHub.presenceView(),
     close() {
       closing ??= shutdown()
