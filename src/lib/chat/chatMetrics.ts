@@ -1,10 +1,11 @@
-/** The metrics one chat instance exposes on GET /metrics. */
-import {Counter, Histogram, Registry, Sampled} from './metrics.js'
+/** The metrics one chat instance exposes on GET /metrics: its own, and prom-client's process metrics. */
+import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-client'
+import {METRIC_NAMES} from './metricNames.js'
 import {SUBPROTOCOL} from '../wire/index.js'
 
 export type ProtocolName = 'plain' | typeof SUBPROTOCOL
 
-/** What the gauges read at scrape time. */
+/** What the gauges (and the counters kept elsewhere) read at scrape time. */
 export interface MetricSources {
   clients(protocol: ProtocolName): number
   pausedClients(): number
@@ -18,50 +19,93 @@ export interface MetricSources {
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+const PROTOCOLS: ProtocolName[] = ['plain', SUBPROTOCOL]
+
+let processRegistry: Registry | undefined
+
+/**
+ * prom-client's default metrics (event-loop lag, heap, GC, RSS, handles), created once per process:
+ * they describe the process, not one server, and collectDefaultMetrics starts an event-loop delay
+ * monitor and a GC observer that it offers no way to stop. Created once, they cannot pile up with
+ * the servers of a test process, and neither keeps the event loop alive. Every scrape, by any
+ * server of the process, starts a new event-loop delay window (min, max, percentiles).
+ */
+function defaultProcessMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry()
+    collectDefaultMetrics({register: processRegistry})
+  }
+  return processRegistry
+}
 
 export function createChatMetrics(read: MetricSources) {
-  const registry = new Registry()
-  const byProtocol = [{protocol: 'plain'}, {protocol: SUBPROTOCOL}]
-  const gauge = (name: string, help: string, value: () => number) => registry.add(new Sampled(name, help, 'gauge', () => [[{}, value()]]))
-  const sampledCounter = (name: string, help: string, value: () => number) => registry.add(new Sampled(name, help, 'counter', () => [[{}, value()]]))
-
-  registry.add(
-    new Sampled('chatdds_clients', 'Connected websocket clients by protocol.', 'gauge', () => [
-      [{protocol: 'plain'}, read.clients('plain')],
-      [{protocol: SUBPROTOCOL}, read.clients(SUBPROTOCOL)],
-    ]),
-  )
-  gauge('chatdds_paused_clients', 'Websocket clients not being read (DDS writer full, or over the rate limit).', read.pausedClients)
-  const metrics = {
-    registry,
-    messagesIn: registry.add(new Counter('chatdds_messages_in_total', 'Chat messages received from websocket clients.', byProtocol)),
-    messagesOut: registry.add(new Counter('chatdds_messages_out_total', 'Chat messages sent to websocket clients (replays included).', byProtocol)),
-    samplesRead: registry.add(new Counter('chatdds_dds_samples_read_total', 'Samples read from the DDS topic.')),
-    latency: registry.add(
-      new Histogram(
-        'chatdds_delivery_latency_seconds',
-        "Time from the sender's timestamp (envelope ts, else the DDS source timestamp) to reception by this instance.",
-        LATENCY_BUCKETS,
-      ),
-    ),
-    dropped: registry.add(
-      new Counter('chatdds_messages_dropped_total', 'Messages not delivered to a client: it was being closed, or the sample was a repeat.', [
-        {reason: 'client_closing'},
-        {reason: 'duplicate'},
-      ]),
-    ),
-    rateLimited: registry.add(new Counter('chatdds_rate_limited_total', 'Rate limit hits: plain clients paused, chatdds.v1 frames refused.', byProtocol)),
-    badRequests: registry.add(new Counter('chatdds_bad_requests_total', 'chatdds.v1 frames answered with an error frame, by code.', [])),
-    closes: registry.add(new Counter('chatdds_client_closes_total', 'Websocket connections ended by the server, by reason.', [])),
+  const own = new Registry()
+  const registers = [own]
+  const gauge = (name: string, help: string, value: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(value())
+      },
+    })
+  // A total kept by another object (the publisher): exposed as a counter, set at scrape time.
+  const counterReadAtScrape = (name: string, help: string, value: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset()
+        this.inc(value())
+      },
+    })
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = [], initial: Array<Record<L, string>> = []) => {
+    const metric = new Counter({name, help, labelNames, registers})
+    for (const labels of initial) metric.inc(labels, 0)
+    return metric
   }
-  sampledCounter('chatdds_dds_samples_written_total', 'Samples written to the DDS topic.', read.samplesWritten)
-  gauge('chatdds_dds_matched_readers', "DDS readers matched by this instance's writer (its own included).", read.matchedReaders)
-  gauge('chatdds_dds_matched_writers', "DDS writers matched by this instance's reader (its own included).", read.matchedWriters)
-  sampledCounter('chatdds_dds_writer_busy_total', 'Writes refused because the DDS writer history was full (retried later, never dropped).', read.writerBusy)
-  gauge('chatdds_publish_queue', 'Messages waiting for room in the DDS writer history.', read.publishQueue)
-  gauge('chatdds_history_messages', 'Messages held for history and resume, every room.', read.historyMessages)
-  gauge('chatdds_cluster_instances', 'Instances known through presence, this one included.', read.clusterInstances)
-  return metrics
+  const byProtocol = PROTOCOLS.map((protocol) => ({protocol}))
+
+  new Gauge({
+    name: METRIC_NAMES.clients,
+    help: 'Connected websocket clients by protocol.',
+    labelNames: ['protocol'],
+    registers,
+    collect() {
+      for (const protocol of PROTOCOLS) this.set({protocol}, read.clients(protocol))
+    },
+  })
+  gauge(METRIC_NAMES.pausedClients, 'Websocket clients not being read (DDS writer full, or over the rate limit).', read.pausedClients)
+  // What the hub records into; the rest is read at scrape time.
+  const recorded = {
+    messagesIn: counter(METRIC_NAMES.messagesIn, 'Chat messages received from websocket clients.', ['protocol'], byProtocol),
+    messagesOut: counter(METRIC_NAMES.messagesOut, 'Chat messages sent to websocket clients (replays included).', ['protocol'], byProtocol),
+    samplesRead: counter(METRIC_NAMES.samplesRead, 'Samples read from the DDS topic.'),
+    latency: new Histogram({
+      name: METRIC_NAMES.latency,
+      help: "Time from the sender's timestamp (envelope ts, else the DDS source timestamp) to reception by this instance.",
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    dropped: counter(METRIC_NAMES.dropped, 'Messages not delivered to a client: it was being closed, or the sample was a repeat.', ['reason'], [
+      {reason: 'client_closing'},
+      {reason: 'duplicate'},
+    ]),
+    rateLimited: counter(METRIC_NAMES.rateLimited, 'Rate limit hits: plain clients paused, chatdds.v1 frames refused.', ['protocol'], byProtocol),
+    badRequests: counter(METRIC_NAMES.badRequests, 'chatdds.v1 frames answered with an error frame, by code.', ['code']),
+    closes: counter(METRIC_NAMES.closes, 'Websocket connections ended by the server, by reason.', ['reason']),
+  }
+  counterReadAtScrape(METRIC_NAMES.samplesWritten, 'Samples written to the DDS topic.', read.samplesWritten)
+  gauge(METRIC_NAMES.matchedReaders, "DDS readers matched by this instance's writer (its own included).", read.matchedReaders)
+  gauge(METRIC_NAMES.matchedWriters, "DDS writers matched by this instance's reader (its own included).", read.matchedWriters)
+  counterReadAtScrape(METRIC_NAMES.writerBusy, 'Writes refused because the DDS writer history was full (retried later, never dropped).', read.writerBusy)
+  gauge(METRIC_NAMES.publishQueue, 'Messages waiting for room in the DDS writer history.', read.publishQueue)
+  gauge(METRIC_NAMES.historyMessages, 'Messages held for history and resume, every room.', read.historyMessages)
+  gauge(METRIC_NAMES.clusterInstances, 'Instances known through presence, this one included.', read.clusterInstances)
+  // One registry per server (tests run several in one process), never prom-client's global one.
+  return {registry: Registry.merge([own, defaultProcessMetrics()]), ...recorded}
 }
 
 export type ChatMetrics = ReturnType<typeof createChatMetrics>

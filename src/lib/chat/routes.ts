@@ -6,14 +6,16 @@ import type {Logger} from './log.js'
 export interface RouteSources {
   /** GET /readyz: the body, and 200 when `ready`. */
   readiness(): {ready: boolean}
-  /** GET /metrics, undefined while starting (503). */
-  metrics(): string | Promise<string> | undefined
+  /** GET /metrics (Prometheus text), undefined while starting (503). */
+  metrics(): Promise<string> | undefined
   /** GET /presence, undefined while starting (503). */
   presence(): unknown
 }
 
 const PAGE_PATH = new URL('../../../templates/index.html', import.meta.url)
 const TEXT = 'text/plain; charset=utf-8'
+/** The Prometheus text exposition format, 0.0.4 (prom-client's Registry.PROMETHEUS_CONTENT_TYPE). */
+const METRICS_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 /** The request handler of the instance's HTTP server. */
 export function createRoutes(sources: RouteSources, logger: Logger): http.RequestListener {
@@ -52,9 +54,12 @@ export function createRoutes(sources: RouteSources, logger: Logger): http.Reques
         const metrics = sources.metrics()
         if (metrics === undefined) respond(503, TEXT, 'Starting\n')
         else
-          Promise.resolve(metrics).then(
-            (text) => respond(200, 'text/plain; version=0.0.4; charset=utf-8', text),
-            (error: Error) => respond(500, TEXT, `Could not collect the metrics (${error.message}).\n`),
+          metrics.then(
+            (text) => respond(200, METRICS_TYPE, text),
+            (error: Error) => {
+              logger.error(`Rendering /metrics: ${error.message}`)
+              respond(500, TEXT, 'The metrics could not be rendered; see the server log.\n')
+            },
           )
         return
       }

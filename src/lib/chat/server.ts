@@ -76,8 +76,8 @@ export interface ChatServer {
   readonly bus: Bus
   /** What GET /readyz answers. */
   status(): Readiness
-  /** What GET /metrics answers. */
-  metrics(): string
+  /** What GET /metrics answers (prom-client renders asynchronously). */
+  metrics(): Promise<string>
   /** What GET /presence answers. */
   presence(): PresenceView
   /** 1001 to every client, then closes the server and the bus. Idempotent. */
@@ -255,7 +255,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   }
 
   const httpServer = http.createServer(
-    createRoutes({readiness: status, metrics: () => core?.metrics.registry.render(), presence: () => core?.presenceView()}, logger),
+    createRoutes({readiness: status, metrics: () => core?.metrics.registry.metrics(), presence: () => core?.presenceView()}, logger),
   )
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     logger.debug(`Bad HTTP request from a client (${error.code ?? error.message})`)
@@ -337,7 +337,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     url,
     bus: theBus,
     status,
-    metrics: () => theCore.metrics.registry.render(),
+    metrics: () => theCore.metrics.registry.metrics(),
     presence: () => theCore.presenceView(),
     close() {
       closing ??= shutdown()

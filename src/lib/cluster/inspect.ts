@@ -1,16 +1,19 @@
 /** `cluster status`, `cluster logs`, `cluster down`: everything after `cluster up`, driven by the manifest. */
+import {METRIC_NAMES} from '../chat/metricNames.js'
 import {ChatddsError} from '../errors.js'
 import {fetchMetrics, fetchReadyz, getText} from './http.js'
 import {readLogLines, LogFollower} from './logs.js'
 import {type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
 import {delay, isClusterInstance, isClusterProcess, terminate} from './processes.js'
 
-/** Metric names that `chatdds serve` exposes on /metrics (src/lib/chat/server.ts); labels are summed. */
-export const METRICS = {
-  clients: 'chatdds_clients',
-  messagesIn: 'chatdds_messages_in_total',
-  messagesOut: 'chatdds_messages_out_total',
-} as const
+/** What `cluster status` shows of an instance's /metrics (parsed by parsePrometheus: labels summed). */
+export function metricsSummary(metrics: Map<string, number> | undefined): Pick<InstanceStatus, 'clients' | 'messagesIn' | 'messagesOut'> {
+  return {
+    clients: metrics?.get(METRIC_NAMES.clients),
+    messagesIn: metrics?.get(METRIC_NAMES.messagesIn),
+    messagesOut: metrics?.get(METRIC_NAMES.messagesOut),
+  }
+}
 
 /** `cluster down`: grace between SIGTERM and SIGKILL. */
 export const DOWN_GRACE_MS = 5000
@@ -68,9 +71,7 @@ async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Pro
     pid,
     alive: true,
     ready: Boolean(readyz?.ready),
-    clients: metrics?.get(METRICS.clients),
-    messagesIn: metrics?.get(METRICS.messagesIn),
-    messagesOut: metrics?.get(METRICS.messagesOut),
+    ...metricsSummary(metrics),
     matchedReaders: readyz?.matchedReaders,
     matchedWriters: readyz?.matchedWriters,
     peers: readyz?.peers ?? [],

@@ -30,7 +30,7 @@ describe('chat server: cluster-wide state', () => {
         // Distinct timestamps: the merged order is the send order.
         await new Promise((resolve) => setTimeout(resolve, 2))
       }
-      await eventually(() => [one, two].every((s) => s.metrics().includes('chatdds_dds_samples_read_total 12')))
+      await eventually(async () => (await Promise.all([one, two].map((s) => s.metrics()))).every((m) => m.includes('chatdds_dds_samples_read_total 12')))
 
       const late = await startMemoryServer({name: 'chat-3', historyDepth: 10}, {hub})
       assert.equal((await readiness(late)).historyHandOver, 'complete')

@@ -51,7 +51,7 @@ describe('chat server: bad input', () => {
     v1.send(JSON.stringify({type: 'send', room: 'general', text: 'y'.repeat(2000)}))
     assert.equal((await v1.closed).code, 1009)
     await stillServes(server)
-    assert.match(server.metrics(), /chatdds_client_closes_total\{reason="too_large"\} 2/)
+    assert.match(await server.metrics(), /chatdds_client_closes_total\{reason="too_large"\} 2/)
   })
 
   it('closes a client that sends invalid UTF-8 in a text frame with 1007 (raw socket)', async () => {
@@ -65,7 +65,7 @@ describe('chat server: bad input', () => {
     assert.equal(frame.readUInt16BE(2), 1007)
     raw.socket.destroy()
     await stillServes(server)
-    assert.match(server.metrics(), /chatdds_client_closes_total\{reason="invalid_utf8"\} 1/)
+    assert.match(await server.metrics(), /chatdds_client_closes_total\{reason="invalid_utf8"\} 1/)
   })
 
   it('closes a plain client that sends a binary frame with 1003 and a reason', async () => {
@@ -119,7 +119,7 @@ describe('chat server: bad input', () => {
     assert.equal(limited.length + framesOfType(flooder, 'pong').length, 30)
     assert.deepEqual(await request(calm, {type: 'ping', ref: 'c'}), {type: 'pong', ref: 'c'})
     assert.equal(flooder.readyState, flooder.OPEN)
-    assert.match(server.metrics(), /chatdds_rate_limited_total\{protocol="chatdds.v1"\} [1-9]/)
+    assert.match(await server.metrics(), /chatdds_rate_limited_total\{protocol="chatdds.v1"\} [1-9]/)
   })
 
   it('pauses a plain client over the rate instead of dropping: every message arrives, in order', async () => {
@@ -132,6 +132,6 @@ describe('chat server: bad input', () => {
     await eventually(() => other.texts.length === 301)
     assert.deepEqual(other.texts.filter((t) => t !== 'other'), texts)
     await eventually(() => flooder.texts.length === 301)
-    assert.match(server.metrics(), /chatdds_rate_limited_total\{protocol="plain"\} [1-9]/)
+    assert.match(await server.metrics(), /chatdds_rate_limited_total\{protocol="plain"\} [1-9]/)
   })
 })

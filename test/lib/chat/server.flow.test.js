@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import WebSocket from 'ws'
 import {MemoryBus, MemoryHub, cleanup, connect, connectV1, eventually, framesOfType, startMemoryServer} from './support.js'
 
-const metric = (server, name) => {
-  const line = server.metrics().split('\n').find((l) => l.startsWith(name + ' '))
+const metric = async (server, name) => {
+  const line = (await server.metrics()).split('\n').find((l) => l.startsWith(name + ' '))
   return Number(line?.split(' ')[1])
 }
 
@@ -24,9 +24,9 @@ describe('chat server: flow control', () => {
     for (const text of texts) plain.send(text)
     for (let i = 0; i < 5; i++) v1.send(JSON.stringify({type: 'send', room: 'general', text: `v${i}`, ref: i}))
     // The writer is full: what was read waits in the queue, and both sockets are no longer read.
-    await eventually(() => metric(server, 'chatdds_publish_queue') > 0 && metric(server, 'chatdds_paused_clients') === 2)
-    assert.ok(metric(server, 'chatdds_dds_writer_busy_total') >= 1)
-    assert.ok(metric(server, 'chatdds_publish_queue') <= 50)
+    await eventually(async () => (await metric(server, 'chatdds_publish_queue')) > 0 && (await metric(server, 'chatdds_paused_clients')) === 2)
+    assert.ok((await metric(server, 'chatdds_dds_writer_busy_total')) >= 1)
+    assert.ok((await metric(server, 'chatdds_publish_queue')) <= 50)
     assert.equal(framesOfType(v1, 'ack').length, 0)
 
     server.bus.unstall()
@@ -36,8 +36,8 @@ describe('chat server: flow control', () => {
     await eventually(() => framesOfType(v1, 'message').length === expected.length)
     assert.deepEqual(framesOfType(v1, 'message').map((m) => m.text), expected)
     assert.deepEqual(framesOfType(v1, 'ack').map((a) => a.ref), [0, 1, 2, 3, 4])
-    assert.equal(metric(server, 'chatdds_publish_queue'), 0)
-    assert.equal(metric(server, 'chatdds_paused_clients'), 0)
+    assert.equal(await metric(server, 'chatdds_publish_queue'), 0)
+    assert.equal(await metric(server, 'chatdds_paused_clients'), 0)
     // Reading resumed: a new message goes straight through.
     plain.send('after')
     await eventually(() => plain.texts.at(-1) === 'after')
@@ -57,7 +57,7 @@ describe('chat server: flow control', () => {
       const chunk = 'z'.repeat(16 * 1024)
       let sent = 0
       // Enough that kernel buffers cannot hide it, spread over time so the soft check sees it stay high.
-      while (!server.metrics().includes('chatdds_client_closes_total{reason="slow_consumer"} 1')) {
+      while (!(await server.metrics()).includes('chatdds_client_closes_total{reason="slow_consumer"} 1')) {
         assert.ok(sent < 4000, 'the slow consumer was never closed')
         for (let i = 0; i < 50; i++, sent++) writer.publish(chunk)
         await new Promise((resolve) => setTimeout(resolve, 20))
@@ -81,8 +81,8 @@ describe('chat server: flow control', () => {
     for (let i = 0; i < 192; i++) writer.publish(chunk)
     await eventually(() => fast.texts.length === 192)
     assert.equal(fast.readyState, WebSocket.OPEN)
-    assert.match(server.metrics(), /chatdds_dds_samples_read_total 192/)
-    assert.doesNotMatch(server.metrics(), /slow_consumer/)
+    assert.match(await server.metrics(), /chatdds_dds_samples_read_total 192/)
+    assert.doesNotMatch(await server.metrics(), /slow_consumer/)
     writer.close()
   })
 
@@ -95,6 +95,6 @@ describe('chat server: flow control', () => {
     assert.equal(alive.readyState, WebSocket.OPEN)
     alive.send('alive')
     await eventually(() => alive.texts.includes('alive'))
-    assert.match(server.metrics(), /chatdds_client_closes_total\{reason="ping_timeout"\} 1/)
+    assert.match(await server.metrics(), /chatdds_client_closes_total\{reason="ping_timeout"\} 1/)
   })
 })

@@ -141,7 +141,7 @@ describe('chat server', () => {
       const server = await startMemoryServer({historyDepth: 5})
       const alice = await connectV1(server, 'alice')
       for (let i = 1; i <= 8; i++) await request(alice, {type: 'send', room: 'general', text: `m${i}`, ref: i})
-      await eventually(() => server.metrics().includes('chatdds_dds_samples_read_total 8'))
+      await eventually(async () => (await server.metrics()).includes('chatdds_dds_samples_read_total 8'))
 
       const bob = await connectV1(server, 'bob')
       const joined = await request(bob, {type: 'join', room: 'general', history: 3, ref: 'j'})
@@ -159,7 +159,7 @@ describe('chat server', () => {
       const alice = await connectV1(server, 'alice')
       const acks = []
       for (let i = 1; i <= 6; i++) acks.push(await request(alice, {type: 'send', room: 'general', text: `m${i}`, ref: i}))
-      await eventually(() => server.metrics().includes('chatdds_dds_samples_read_total 6'))
+      await eventually(async () => (await server.metrics()).includes('chatdds_dds_samples_read_total 6'))
       const writer = acks[0].id.split(':')[0]
 
       const resumed = await connectV1(server, 'bob')

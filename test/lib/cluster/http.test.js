@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 
-import {parsePrometheus} from '../../../dist/lib/cluster/http.js'
+import {fetchMetrics, parsePrometheus} from '../../../dist/lib/cluster/http.js'
+import {metricsSummary} from '../../../dist/lib/cluster/inspect.js'
+import {cleanup, connect, connectV1, eventually, startMemoryServer} from '../chat/support.js'
 
 describe('cluster metrics parsing', () => {
   it('sums a metric over its labels and ignores comments', () => {
@@ -18,5 +20,21 @@ describe('cluster metrics parsing', () => {
     assert.equal(metrics.get('chatdds_messages_in_total'), 7)
     assert.equal(metrics.get('chatdds_delivery_latency_seconds_bucket'), 4)
     assert.equal(metrics.get('chatdds_up'), 1)
+  })
+
+  describe('against a real chat server', () => {
+    after(cleanup)
+
+    it('reads the clients and messages that cluster status shows from its /metrics', async () => {
+      const server = await startMemoryServer({name: 'chat-1'})
+      const sender = await connect(server)
+      const listener = await connect(server)
+      await connectV1(server, 'alice')
+      sender.send('hello')
+      await eventually(() => listener.texts.length === 1)
+      const metrics = await fetchMetrics(`http://127.0.0.1:${server.port}/`)
+      assert.deepEqual(metricsSummary(metrics), {clients: 3, messagesIn: 1, messagesOut: 2})
+      assert.deepEqual(metricsSummary(undefined), {clients: undefined, messagesIn: undefined, messagesOut: undefined})
+    })
   })
 })
