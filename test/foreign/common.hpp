@@ -28,7 +28,7 @@ namespace foreign {
 namespace fdds = eprosima::fastdds::dds;
 namespace frtps = eprosima::fastrtps::rtps;
 
-// The wire contract (../../docs, DESIGN.md): never change.
+// The wire contract (README, "The wire contract"): never change.
 constexpr const char* kTopicName = "User Messages";
 constexpr const char* kTypeName = "Chat::UserMessage";
 // Participant ids probed on each initial peer; Fast DDS's default of 4 is too few for a local cluster.

@@ -1,4 +1,4 @@
-/** Default DDS settings: this host only (DESIGN.md, "Discovery and networks"). */
+/** Default DDS settings: this host only, loopback, no multicast (README, "Several hosts", for the rest). */
 import net from 'node:net'
 import {DdsError, type DdsConfig, type Peer} from './types.js'
 

@@ -1,6 +1,6 @@
 /** Public types of chatdds's DDS library (src/lib/dds). Commands and the chat server use only these. */
 
-/** The wire contract (DESIGN.md): never change without a new issue. */
+/** The wire contract (README, "The wire contract"): never change without a new issue. */
 export const TOPIC_NAME = 'User Messages'
 export const TYPE_NAME = 'Chat::UserMessage'
 export const DEFAULT_DOMAIN = 10

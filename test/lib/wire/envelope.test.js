@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {decodeMessage, encodeEnvelope} from '../../../dist/lib/wire/index.js'
 
 describe('chat envelope', () => {
-  it('encodes the fields in the order of DESIGN.md', () => {
+  it('encodes the fields in the order of the wire contract', () => {
     const text = encodeEnvelope({room: 'general', from: 'alice', text: 'hi', ts: 1764115200000, origin: 'chat-1'})
     assert.equal(text, '{"chatdds":1,"room":"general","from":"alice","text":"hi","ts":1764115200000,"origin":"chat-1"}')
   })
