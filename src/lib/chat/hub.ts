@@ -213,13 +213,14 @@ export class ChatHub {
     clearInterval(this.slowCheck)
     this.exchange.close()
     this.presence.close()
+    // Before the 1001s: a closing client is sent nothing, and each sender must get the error of its unwritten messages.
+    const remaining = this.publisher.flush()
+    if (remaining > 0) this.logger.warn(`${remaining} messages were still waiting for the DDS writer at shutdown and were not written`)
+    this.publisher.stop(new ChatddsError('ECLOSED', 'The server is shutting down.'))
     for (const client of this.clients) {
       if (!client.closing) this.metrics.closes.inc({reason: 'shutdown'})
       this.closeClient(client, CloseCode.GOING_AWAY, 'server shutting down', SHUTDOWN_WAIT_MS)
     }
-    const remaining = this.publisher.flush()
-    if (remaining > 0) this.logger.warn(`${remaining} messages were still waiting for the DDS writer at shutdown and were not written`)
-    this.publisher.stop(new ChatddsError('ECLOSED', 'The server is shutting down.'))
     const deadline = Date.now() + SHUTDOWN_WAIT_MS + 200
     while (this.clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const client of this.clients) client.ws.terminate()

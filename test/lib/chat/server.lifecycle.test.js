@@ -1,4 +1,4 @@
-// Ends of things: a client that never finishes the close handshake, a DDS write that fails.
+// Ends of things: a client that never finishes the close handshake, a DDS write that fails, messages still queued at shutdown.
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
@@ -142,5 +142,34 @@ describe('chat server: ends of connections and of the server', () => {
     assert.deepEqual(plain.texts, ['after'])
     assert.deepEqual(framesOfType(alice, 'error').map((e) => e.ref), ['s1'])
     assert.deepEqual([...framesOfType(bob, 'error'), ...framesOfType(carol, 'error')], [])
+  })
+
+  it('at shutdown, counts the messages still waiting for the DDS writer in one warning and sends each sender an error', async () => {
+    const server = await startMemoryServer({}, {capacity: 2})
+    const alice = await connectV1(server, 'alice')
+    await request(alice, {type: 'join', room: 'general', ref: 'j'})
+    server.bus.stall()
+    // One TCP write, so the server reads all five at once: two fit in the writer, three wait.
+    alice._socket.cork()
+    for (let i = 0; i < 5; i++) alice.send(JSON.stringify({type: 'send', room: 'general', text: `m${i}`, ref: i}))
+    alice._socket.uncork()
+    await eventually(() => metric(server, 'chatdds_publish_queue') === 3 && framesOfType(alice, 'ack').length === 2)
+    assert.deepEqual(framesOfType(alice, 'ack').map((a) => a.ref), [0, 1])
+
+    await server.close()
+    assert.deepEqual(await alice.closed, {code: 1001, reason: 'server shutting down'})
+    assert.deepEqual(
+      server.lines.filter((line) => /^(warning|error): /.test(line)),
+      ['warning: 3 messages were still waiting for the DDS writer at shutdown and were not written'],
+    )
+    // Every sender learns the fate of each message: acked, or an error frame before the 1001.
+    assert.deepEqual(
+      alice.frames.filter((f) => f.type === 'ack' || f.type === 'error').map(({type, code, ref, message}) => ({type, code, ref, message})),
+      [
+        {type: 'ack', code: undefined, ref: 0, message: undefined},
+        {type: 'ack', code: undefined, ref: 1, message: undefined},
+        ...[2, 3, 4].map((ref) => ({type: 'error', code: 'busy', ref, message: 'The message could not be written to DDS (The server is shutting down.); send it again later.'})),
+      ],
+    )
   })
 })
