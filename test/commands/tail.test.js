@@ -56,6 +56,26 @@ describe('chatdds tail (against fake chatdds.v1 servers)', () => {
     assert.match(child.stderrText, new RegExp(`connection to ws://127\\.0\\.0\\.1:${server.port}/ lost \\(code 1006 dropped\\); reconnecting to ws://127\\.0\\.0\\.1:${server.port}/`))
   })
 
+  it('says on stderr that messages may be missing when the server answers a resume with recovered:false', async () => {
+    const server = await fake({gapRooms: ['general']})
+    const child = startTail(['--port', String(server.port), '--count', '3', '--json'])
+    await server.waitForJoins(1)
+    server.publish('general', 'm1')
+    await eventually(() => lines(child.stdoutText).length === 1)
+    server.dropClients()
+    server.publish('general', 'm2') // while the client is away
+    await server.waitForJoins(2)
+    server.publish('general', 'm3')
+    const {code} = await child.exited
+    assert.equal(code, 0, child.stderrText)
+    assert.deepEqual(lines(child.stdoutText).map((line) => JSON.parse(line).text), ['m1', 'm2', 'm3'])
+    assert.deepEqual(lines(child.stderrText), [
+      `connection to ${server.url} lost (code 1006 dropped); reconnecting to ${server.url}`,
+      `${server.url} no longer holds every message of #general since the last one shown; some may be missing.`,
+      `reconnected to ${server.url}; resumed #general`,
+    ])
+  })
+
   it('rotates through --port 7000,7001 when an instance goes away', async () => {
     const cluster = new FakeCluster()
     const first = await fake({cluster})

@@ -1,31 +1,40 @@
 // The browser page (templates/index.html) in Debian's Chromium, against real `chatdds serve` processes on a DDS domain of our own.
 import assert from 'node:assert/strict'
 import {launchChromium} from '../browser.js'
-import {eventually, freePorts, killAll, randomDomain, startCli} from '../helpers.js'
+import {eventually, killAll, randomDomain} from '../helpers.js'
+import {startInstance, waitReady} from '../commands/serveSupport.js'
 
 const ROOM = 'general'
 
+const wsUrl = (instance) => `ws://127.0.0.1:${instance.port}/`
 
-const readyz = async (port) => {
-  const response = await fetch(`http://127.0.0.1:${port}/readyz`)
-  return {ok: response.ok, ...(await response.json())}
+/** GET /presence, which must answer 200 with JSON. */
+async function presence(instance) {
+  const response = await fetch(`http://127.0.0.1:${instance.port}/presence`)
+  assert.equal(response.status, 200, `GET /presence on ${instance.name}`)
+  assert.equal(response.headers.get('content-type'), 'application/json')
+  return response.json()
 }
 
-/** Starts `chatdds serve` on each port and resolves once every instance of `all` is ready and has matched every other. */
-async function startInstances(domain, wanted, all = wanted) {
-  for (const instance of wanted) {
-    instance.child = startCli(['serve', '--port', String(instance.port), '--domain', String(domain), '--name', instance.name])
-  }
-  for (const instance of all) {
-    const others = all.filter((other) => other !== instance).map((other) => other.name)
-    await eventually(async () => {
-      const status = await readyz(instance.port)
-      return status.ok && others.every((name) => status.peers.includes(name)) && status.matchedReaders >= all.length
-    }, 45_000).catch((error) => {
-      throw new Error(`${instance.name} never became ready with ${others.join(', ')}: ${error.message}\n${instance.child?.output() ?? ''}`)
-    })
+/** Polls GET /presence until it equals `expected`; fails at once when the endpoint does not answer, with the last answer at the deadline. */
+async function presenceBecomes(instance, expected, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const answer = await presence(instance)
+    if (JSON.stringify(answer) === JSON.stringify(expected) || Date.now() > deadline) {
+      assert.deepEqual(answer, expected, `GET /presence on ${instance.name}`)
+      return answer
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
+
+/** The /presence answer for `instance` in a cluster of `instances` whose room general has `members` ([name, instance]). */
+const presenceOf = (instance, instances, members) => ({
+  instance: instance.name,
+  instances: instances.map((i) => ({name: i.name, url: wsUrl(i)})),
+  rooms: members.length === 0 ? {} : {[ROOM]: members.map(([name, at]) => ({name, instance: at.name}))},
+})
 
 // ---- what a page shows ----
 
@@ -61,7 +70,6 @@ describe('browser page against real `chatdds serve` instances', function () {
   const problems = [] // console errors and uncaught exceptions of every page
   const domain = randomDomain()
   let a, b, c
-  let clusterState = false // issue 5 (hand-over, cluster presence, hello.instances) is in this build
   let alice, bob, carol
 
   async function openPage(url) {
@@ -81,11 +89,11 @@ describe('browser page against real `chatdds serve` instances', function () {
 
   before(async function () {
     browser = await launchChromium(this)
-    const ports = await freePorts(3)
-    ;[a, b, c] = ['e2e-a', 'e2e-b', 'e2e-c'].map((name, i) => ({name, port: ports[i]}))
-    await startInstances(domain, [a, b])
-    clusterState = (await fetch(`http://127.0.0.1:${a.port}/presence`)).ok
-    if (!clusterState) console.log('    (this build has no GET /presence: cluster presence, hand-over and hello.instances are not checked)')
+    ;[a, b] = await Promise.all(['e2e-a', 'e2e-b'].map((name) => startInstance(name, domain)))
+    await Promise.all([a, b].map((instance) => waitReady(instance, 1)))
+    // Each instance knows the other (name and websocket URL) before anyone joins a room.
+    await presenceBecomes(a, presenceOf(a, [a, b], []))
+    await presenceBecomes(b, presenceOf(b, [a, b], []))
   })
 
   after(async () => {
@@ -95,8 +103,8 @@ describe('browser page against real `chatdds serve` instances', function () {
   })
 
   it('two pages on two instances exchange messages, with sender names, on both pages', async () => {
-    // Without hello.instances the page can only fail over to the ports it is given.
-    alice = await openPage(`http://127.0.0.1:${a.port}/?name=alice${clusterState ? '' : `&port=${a.port},${b.port}`}`)
+    // No port list: the page learns where to fail over to from hello.instances.
+    alice = await openPage(`http://127.0.0.1:${a.port}/?name=alice`)
     bob = await openPage(`http://127.0.0.1:${b.port}/?name=bob`)
     await live(alice, a.name)
     await live(bob, b.name)
@@ -120,13 +128,15 @@ describe('browser page against real `chatdds serve` instances', function () {
     assert.deepEqual(await alice.$$eval('#messages .msg.mine .text', (els) => els.map((el) => el.textContent)), ['hello from alice'])
     assert.equal(await alice.inputValue('#messageBox'), '')
 
-    if (clusterState) {
-      const both = [`alice@${a.name}`, `bob@${b.name}`]
-      await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(both))
-      await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(both))
-    } else {
-      assert.deepEqual(await members(alice), [`alice@${a.name}`])
-    }
+    const both = [`alice@${a.name}`, `bob@${b.name}`]
+    await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(both))
+    await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(both))
+    // What the pages show is what each instance answers on GET /presence.
+    for (const instance of [a, b]) await presenceBecomes(instance, presenceOf(instance, [a, b], [['alice', a], ['bob', b]]))
+    assert.deepEqual(await alice.evaluate(() => window.chatdds.state().instances), [
+      {name: a.name, url: wsUrl(a)},
+      {name: b.name, url: wsUrl(b)},
+    ])
   })
 
   it('keeps the draft in messageBox when a message arrives', async () => {
@@ -146,30 +156,26 @@ describe('browser page against real `chatdds serve` instances', function () {
   })
 
   it('a page opened later sees the history', async () => {
-    let where = b
-    if (clusterState) {
-      // A third instance started after the messages: it has them from its peers.
-      await startInstances(domain, [c], [a, b, c])
-      where = c
-    }
-    carol = await openPage(`http://127.0.0.1:${where.port}/?name=carol`)
-    await live(carol, where.name)
+    // A third instance started after the messages: it has them from its peers.
+    c = await startInstance('e2e-c', domain)
+    await Promise.all([a, b, c].map((instance) => waitReady(instance, 2)))
+    carol = await openPage(`http://127.0.0.1:${c.port}/?name=carol`)
+    await live(carol, c.name)
     await showsText(carol, 'half-written draft')
     const history = ['alice: hello from alice', 'bob: hi alice, <b>bob</b> here', 'bob: are you typing?', 'alice: half-written draft']
     assert.deepEqual(await texts(carol), history)
     assert.deepEqual(await texts(alice), history)
     assert.deepEqual((await shown(carol)).map((m) => m.id), (await shown(alice)).map((m) => m.id))
 
-    if (clusterState) {
-      const everyone = [`alice@${a.name}`, `bob@${b.name}`, `carol@${c.name}`]
-      await eventually(async () => JSON.stringify(await members(carol)) === JSON.stringify(everyone))
-      // Pushed to the pages already in the room.
-      await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(everyone))
-      await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(everyone))
-      // alice's page learnt of the new instance (a fail-over candidate) from carol's arrival.
-      const known = await alice.evaluate(() => window.chatdds.state().instances.map((i) => `${i.name} ${i.url}`).sort())
-      assert.deepEqual(known, [a, b, c].map((i) => `${i.name} ws://127.0.0.1:${i.port}/`))
-    }
+    const everyone = [`alice@${a.name}`, `bob@${b.name}`, `carol@${c.name}`]
+    await eventually(async () => JSON.stringify(await members(carol)) === JSON.stringify(everyone))
+    // Pushed to the pages already in the room.
+    await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(everyone))
+    await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(everyone))
+    for (const instance of [a, b, c]) await presenceBecomes(instance, presenceOf(instance, [a, b, c], [['alice', a], ['bob', b], ['carol', c]]))
+    // alice's page learnt of the new instance (a fail-over candidate) from carol's arrival.
+    const known = await alice.evaluate(() => window.chatdds.state().instances.map((i) => `${i.name} ${i.url}`).sort())
+    assert.deepEqual(known, [a, b, c].map((i) => `${i.name} ${wsUrl(i)}`))
   })
 
   it('a page whose instance is killed reconnects to another and misses nothing', async () => {
@@ -188,7 +194,8 @@ describe('browser page against real `chatdds serve` instances', function () {
     }, a.name)
     const rescuer = await alice.$eval('#status', (el) => el.dataset.instance)
     assert.ok([b.name, c.name].includes(rescuer), `alice's page went to ${rescuer}`)
-    if (clusterState) assert.equal(await alice.inputValue('#port'), String((rescuer === b.name ? b : c).port))
+    const rescuerInstance = rescuer === b.name ? b : c
+    assert.equal(await alice.inputValue('#port'), String(rescuerInstance.port))
 
     await type(bob, 'after 1')
     await type(alice, 'alice is back')
@@ -205,12 +212,12 @@ describe('browser page against real `chatdds serve` instances', function () {
     assert.match(await alice.textContent('#messages'), new RegExp(`Connection to ${a.name} lost`))
     assert.match(await alice.textContent('#messages'), new RegExp(`Reconnected to ${rescuer}; resumed #${ROOM}`))
 
-    if (clusterState) {
-      // The killed instance's users leave everyone's presence; alice is back from her new instance.
-      const everyone = [`alice@${rescuer}`, `bob@${b.name}`, `carol@${c.name}`].sort()
-      await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(everyone), 30_000)
-      await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(everyone), 30_000)
-    }
+    // The killed instance's users leave everyone's presence; alice is back from her new instance.
+    const everyone = [`alice@${rescuer}`, `bob@${b.name}`, `carol@${c.name}`].sort()
+    await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(everyone), 30_000)
+    await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(everyone), 30_000)
+    // The killed instance is gone from the cluster as the survivors describe it.
+    for (const instance of [b, c]) await presenceBecomes(instance, presenceOf(instance, [b, c], [['alice', rescuerInstance], ['bob', b], ['carol', c]]), 30_000)
     if (process.env.CHATDDS_SCREENSHOT) await alice.screenshot({path: process.env.CHATDDS_SCREENSHOT})
   })
 
@@ -238,6 +245,9 @@ describe('browser page against real `chatdds serve` instances', function () {
     await page.waitForFunction(() => document.querySelector('#messages').textContent.endsWith('\n\nto the plain page'))
     assert.equal(await page.textContent('#messages'), '\n\nplain hello\n\nto the plain page')
     assert.equal(await page.inputValue('#messageBox'), 'plain draft')
+    // A plain client is in no room's presence: b's answer still lists only the three chatdds.v1 pages.
+    const rescuer = (await alice.$eval('#status', (el) => el.dataset.instance)) === b.name ? b : c
+    assert.deepEqual(await presence(b), presenceOf(b, [b, c], [['alice', rescuer], ['bob', b], ['carol', c]]))
   })
 
   it('logged no errors in any page', () => {

@@ -211,13 +211,14 @@ function assemble(bus: Bus, options: CoreOptions): Core {
       hub.stop()
       exchange.close()
       presence.close()
+      // The queue fails first, so that its senders get their `busy` errors before the 1001.
+      const remaining = publisher.flush()
+      if (remaining > 0) logger.warn(`${remaining} messages were still waiting for the DDS writer at shutdown and were not written`)
+      publisher.stop(new ChatddsError('ECLOSED', 'The server is shutting down.'))
       for (const connection of hub.connections) {
         if (!connection.closing) metrics.closes.inc({reason: 'shutdown'})
         connection.close(CloseCode.GOING_AWAY, 'server shutting down', SHUTDOWN_WAIT_MS)
       }
-      const remaining = publisher.flush()
-      if (remaining > 0) logger.warn(`${remaining} messages were still waiting for the DDS writer at shutdown and were not written`)
-      publisher.stop(new ChatddsError('ECLOSED', 'The server is shutting down.'))
       const deadline = Date.now() + SHUTDOWN_WAIT_MS + 200
       while (hub.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
       for (const connection of hub.connections) connection.ws.terminate()

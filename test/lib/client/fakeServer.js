@@ -40,6 +40,7 @@ function parseCursor(since) {
  *  busySends    answer the first N sends with error `busy`
  *  sendError    answer every send with this error code
  *  sloppyResume also replay the last already-seen message of each writer on a `since` join (the client must drop it)
+ *  gapRooms     rooms whose `since` joins answer `recovered: false` (the server no longer holds all the client missed)
  *  noHello      never say hello
  *  ignoreSends  never answer a send
  */
@@ -150,7 +151,8 @@ export async function startFakeServer(options = {}) {
       replay = held.slice(-frame.history)
     }
 
-    sendFrame(socket, {type: 'joined', room, ref, recovered: true, replayed: replay.length})
+    const recovered = frame.since === undefined || !(options.gapRooms ?? []).includes(room)
+    sendFrame(socket, {type: 'joined', room, ref, recovered, replayed: replay.length})
     for (const message of replay) sendFrame(socket, {type: 'message', ...message, replay: true})
     joins++
     for (const waiter of [...joinWaiters]) {

@@ -50,6 +50,27 @@ describe('tail', () => {
     assert.ok(notices.some((n) => n === `reconnected to ${server.url}; resumed #general`), notices.join('\n'))
   })
 
+  it('says which room may have missed messages when the server answers a resume with recovered:false', async () => {
+    const server = await fake({gapRooms: ['random']})
+    const {session, messages, notices} = follow({ports: [server.port], rooms: ['general', 'random'], count: 4})
+    await server.waitForJoins(2)
+    server.publish('general', 'g1')
+    server.publish('random', 'r1')
+    await until(() => messages.length === 2)
+    server.dropClients()
+    server.publish('random', 'r2') // while the client is away
+    await server.waitForJoins(4)
+    server.publish('general', 'g2')
+    assert.deepEqual(await session.done, {received: 4, reason: 'count'})
+    assert.deepEqual(messages.map((m) => `${m.room}:${m.text}`), ['general:g1', 'random:r1', 'random:r2', 'general:g2'])
+    // The first joins were recovered (no notice); of the resumes, only #random's was not.
+    assert.deepEqual(notices, [
+      `connection to ${server.url} lost (code 1006 dropped); reconnecting to ${server.url}`,
+      `${server.url} no longer holds every message of #random since the last one shown; some may be missing.`,
+      `reconnected to ${server.url}; resumed #general, #random`,
+    ])
+  })
+
   it('rotates to the next port when an instance goes away, and resumes there', async () => {
     const cluster = new FakeCluster()
     const first = await fake({cluster, instance: 'chat-1'})
