@@ -172,7 +172,7 @@ export class HistoryExchange {
       }
       if (frame === null) continue
       if (frame.type === 'history-request') this.answer(frame)
-      else if (frame.to === this.options.name && frame.nonce === this.nonce) {
+      else if ((frame.type === 'history' || frame.type === 'history-end') && frame.to === this.options.name && frame.nonce === this.nonce) {
         if (frame.type === 'history') this.merge(frame)
         else {
           const name = frame.from ?? sample.participantName ?? participant

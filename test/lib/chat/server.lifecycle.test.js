@@ -6,8 +6,8 @@ import WebSocket from 'ws'
 import {DdsError} from '../../../dist/lib/dds/types.js'
 import {MemoryBus, MemoryHub, cleanup, connect, connectV1, eventually, framesOfType, request, startMemoryServer} from './support.js'
 
-const metric = (server, series) => {
-  const line = server.metrics().split('\n').find((l) => l.startsWith(series + ' '))
+const metric = async (server, series) => {
+  const line = (await server.metrics()).split('\n').find((l) => l.startsWith(series + ' '))
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
 }
 
@@ -81,7 +81,7 @@ describe('chat server: ends of connections and of the server', () => {
     const server = await startMemoryServer({closeGraceMs: 100})
     const raw = await rawConnect(server)
     const other = await connect(server)
-    await eventually(() => metric(server, 'chatdds_clients{protocol="plain"}') === 2)
+    await eventually(async () => (await metric(server, 'chatdds_clients{protocol="plain"}')) === 2)
 
     // A binary frame on the plain protocol: the server closes with 1003; this client stays silent.
     raw.socket.write(clientFrame(OPCODE.binary, Buffer.from('not text')))
@@ -90,9 +90,9 @@ describe('chat server: ends of connections and of the server', () => {
       raw.frames.map(({opcode, payload}) => ({opcode, code: payload.readUInt16BE(0), reason: payload.subarray(2).toString()})),
       [{opcode: OPCODE.close, code: 1003, reason: 'binary frames are not supported; send text frames'}],
     )
-    assert.equal(metric(server, 'chatdds_client_closes_total{reason="binary_frame"}'), 1)
+    assert.equal(await metric(server, 'chatdds_client_closes_total{reason="binary_frame"}'), 1)
     assert.ok(server.lines.includes(`Closed client ${raw.address}: binary frame on the plain protocol (1003)`), server.lines.join('\n'))
-    await eventually(() => metric(server, 'chatdds_clients{protocol="plain"}') === 1)
+    await eventually(async () => (await metric(server, 'chatdds_clients{protocol="plain"}')) === 1)
 
     // The other client was not touched.
     assert.equal(other.readyState, WebSocket.OPEN)
@@ -125,7 +125,7 @@ describe('chat server: ends of connections and of the server', () => {
       message: 'The message could not be written to DDS (the DDS writer is closed); send it again later.',
       ref: 's1',
     })
-    assert.equal(metric(server, 'chatdds_bad_requests_total{code="busy"}'), 1)
+    assert.equal(await metric(server, 'chatdds_bad_requests_total{code="busy"}'), 1)
 
     failure = undefined
     const ack = await request(alice, {type: 'send', room: 'general', text: 'after', ref: 's2'})
@@ -153,7 +153,7 @@ describe('chat server: ends of connections and of the server', () => {
     alice._socket.cork()
     for (let i = 0; i < 5; i++) alice.send(JSON.stringify({type: 'send', room: 'general', text: `m${i}`, ref: i}))
     alice._socket.uncork()
-    await eventually(() => metric(server, 'chatdds_publish_queue') === 3 && framesOfType(alice, 'ack').length === 2)
+    await eventually(async () => (await metric(server, 'chatdds_publish_queue')) === 3 && framesOfType(alice, 'ack').length === 2)
     assert.deepEqual(framesOfType(alice, 'ack').map((a) => a.ref), [0, 1])
 
     await server.close()
