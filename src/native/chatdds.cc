@@ -317,11 +317,7 @@ std::string Describe(const Napi::Value& value) {
     case napi_undefined: return "undefined";
     case napi_null: return "null";
     case napi_boolean: return value.As<Napi::Boolean>().Value() ? "true" : "false";
-    case napi_number: {
-      char text[32];
-      std::snprintf(text, sizeof text, "%.17g", value.As<Napi::Number>().DoubleValue());
-      return text;
-    }
+    case napi_number: return value.ToString().Utf8Value();  // as JS prints it: 1.5, NaN, Infinity
     case napi_string: return "a string";
     case napi_symbol: return "a symbol";
     case napi_function: return "a function";
@@ -490,7 +486,7 @@ class Fields {
 
   static std::string Format(double number) {
     char text[32];
-    std::snprintf(text, sizeof text, "%.17g", number);
+    std::snprintf(text, sizeof text, "%.15g", number);
     return text;
   }
 
