@@ -93,7 +93,7 @@ if (mode === 'sub') {
     }
   }
   const wrote = now()
-  if (!writer.waitForAcknowledgments(60)) {
+  if (!(await writer.waitForAcknowledgments(60))) {
     log('samples not acknowledged within 60 s')
     finish(1)
   }

@@ -4,12 +4,21 @@
 // Threading: Fast DDS calls the listeners on its own threads. They only copy what they need
 // into a per-participant queue and, when the queue goes from empty to non-empty, schedule one
 // NonBlockingCall on a thread-safe function; the JS thread then drains the whole queue and
-// turns it into JS values in one batch.
+// turns it into JS values in one batch. Nothing exported blocks the JS thread: waiting for
+// acknowledgments runs on a worker thread and settles a promise.
+//
+// Arguments: every function checks its arguments and throws a JS error with a `code` (never a
+// C++ exception, never a crash); every QoS and setting is required, since the defaults live once,
+// in TypeScript (src/lib/dds/participant.ts and config.ts).
 
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -283,40 +292,10 @@ void DeliverBatch(Napi::Env env, Napi::Function callback, ParticipantCore*, Part
 }
 
 // ---------------------------------------------------------------------------------------------
-// Argument helpers (the TypeScript wrapper validates first; these only guard against misuse).
-
-double NumberOr(const Napi::Object& obj, const char* key, double fallback) {
-  Napi::Value value = obj.Get(key);
-  return value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : fallback;
-}
-
-bool BoolOr(const Napi::Object& obj, const char* key, bool fallback) {
-  Napi::Value value = obj.Get(key);
-  return value.IsBoolean() ? value.As<Napi::Boolean>().Value() : fallback;
-}
-
-std::string StringOr(const Napi::Object& obj, const char* key, const std::string& fallback) {
-  Napi::Value value = obj.Get(key);
-  return value.IsString() ? value.As<Napi::String>().Utf8Value() : fallback;
-}
-
-std::vector<std::string> StringsOf(const Napi::Object& obj, const char* key) {
-  std::vector<std::string> out;
-  Napi::Value value = obj.Get(key);
-  if (!value.IsArray()) return out;
-  Napi::Array array = value.As<Napi::Array>();
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    Napi::Value item = array.Get(i);
-    if (item.IsString()) out.push_back(item.As<Napi::String>().Utf8Value());
-  }
-  return out;
-}
-
-Duration_t Seconds(double seconds) {
-  int32_t whole = static_cast<int32_t>(seconds);
-  uint32_t nanos = static_cast<uint32_t>((seconds - whole) * 1e9);
-  return Duration_t(whole, nanos);
-}
+// Argument validation (model: zeromq.js util/arguments.h). The TypeScript wrapper validates and
+// fills in every default before it calls in here; these checks make any other call a JS error
+// with code EINVAL (never a crash), and the native side has no defaults of its own: every
+// argument and every field is required.
 
 Napi::Value ThrowError(Napi::Env env, const char* code, const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
@@ -325,30 +304,226 @@ Napi::Value ThrowError(Napi::Env env, const char* code, const std::string& messa
   return env.Undefined();
 }
 
-// Entity QoS shared by writers and readers: {reliable, transientLocal, keepLast, depth, maxSamples}.
-struct EndpointQos {
-  bool reliable = true;
-  bool transientLocal = false;
-  bool keepLast = false;
-  int32_t depth = 1;
-  int32_t maxSamples = 100000;
-  std::vector<std::string> partitions;
-  std::string topic = kTopicName;
-  // Writers only. Tuned for throughput on loopback, measured in bench/dds-throughput: frequent
-  // heartbeats let readers acknowledge quickly so a KEEP_ALL history drains instead of filling up.
-  double heartbeatPeriod = 0.005;
+Napi::Value ThrowTypeError(Napi::Env env, const std::string& message) {
+  Napi::TypeError error = Napi::TypeError::New(env, message);
+  error.Set("code", Napi::String::New(env, "EINVAL"));
+  error.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// What a value is, for error messages: "undefined", "a string", "1.5"…
+std::string Describe(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return value.As<Napi::Boolean>().Value() ? "true" : "false";
+    case napi_number: return value.ToString().Utf8Value();  // as JS prints it: 1.5, NaN, Infinity
+    case napi_string: return "a string";
+    case napi_symbol: return "a symbol";
+    case napi_function: return "a function";
+    case napi_bigint: return "a bigint";
+    default: return value.IsArray() ? "an array" : "an object";
+  }
+}
+
+bool InRange(const Napi::Value& value, double min, double max, bool integer) {
+  if (!value.IsNumber()) return false;
+  const double number = value.As<Napi::Number>().DoubleValue();
+  return number >= min && number <= max && (!integer || std::trunc(number) == number);
+}
+
+constexpr double kMaxHandle = 2147483647;   // handles are positive int32
+constexpr double kMaxSeconds = 2147483647;  // Duration_t holds int32 seconds
+constexpr double kMaxDomain = 232;          // RTPS port formula: 7400 + 250·domain < 65536
+
+enum class ArgKind { Handle, Domain, Seconds, String, Object, Function };
+
+struct Arg {
+  const char* name;
+  ArgKind kind;
 };
 
-EndpointQos ParseEndpointQos(const Napi::Object& obj) {
+// Checks the count and the kind of every argument; throws and returns false on the first bad one.
+bool ValidArgs(const Napi::CallbackInfo& info, const char* signature, std::initializer_list<Arg> args) {
+  if (info.Length() != args.size()) {
+    ThrowTypeError(info.Env(), std::string(signature) + ": expected " + std::to_string(args.size()) +
+                                   " argument(s), got " + std::to_string(info.Length()));
+    return false;
+  }
+  size_t index = 0;
+  for (const Arg& arg : args) {
+    const Napi::Value value = info[index++];
+    bool ok = false;
+    const char* expected = "";
+    switch (arg.kind) {
+      case ArgKind::Handle:
+        ok = InRange(value, 1, kMaxHandle, true);
+        expected = "an entity handle (an integer from 1 to 2147483647)";
+        break;
+      case ArgKind::Domain:
+        ok = InRange(value, 0, kMaxDomain, true);
+        expected = "an integer from 0 to 232";
+        break;
+      case ArgKind::Seconds:
+        ok = InRange(value, 0, kMaxSeconds, false);
+        expected = "a number of seconds from 0 to 2147483647";
+        break;
+      case ArgKind::String:
+        ok = value.IsString();
+        expected = "a string";
+        break;
+      case ArgKind::Object:
+        ok = value.IsObject() && !value.IsArray() && !value.IsFunction();
+        expected = "an object";
+        break;
+      case ArgKind::Function:
+        ok = value.IsFunction();
+        expected = "a function";
+        break;
+    }
+    if (!ok) {
+      ThrowTypeError(info.Env(), std::string(signature) + ": " + arg.name + " must be " + expected + ", got " + Describe(value));
+      return false;
+    }
+  }
+  return true;
+}
+
+// Reads the required fields of one options object. After the first bad field it has thrown, ok()
+// is false and every later read returns a placeholder, so a caller reads all fields, then checks once.
+class Fields {
+ public:
+  Fields(Napi::Env env, std::string where, Napi::Object object) : env_(env), where_(std::move(where)), object_(object) {}
+
+  bool ok() const { return ok_; }
+
+  bool Boolean(const char* key) {
+    Napi::Value value = Get(key);
+    if (!ok_) return false;
+    if (!value.IsBoolean()) return Fail(key, "a boolean", value), false;
+    return value.As<Napi::Boolean>().Value();
+  }
+
+  double Integer(const char* key, double min, double max) {
+    Napi::Value value = Get(key);
+    if (!ok_) return min;
+    if (!InRange(value, min, max, true)) {
+      return Fail(key, "an integer from " + Format(min) + " to " + Format(max), value), min;
+    }
+    return value.As<Napi::Number>().DoubleValue();
+  }
+
+  // A duration in seconds, more than zero.
+  double Seconds(const char* key) {
+    Napi::Value value = Get(key);
+    if (!ok_) return 1;
+    if (!InRange(value, 0, kMaxSeconds, false) || value.As<Napi::Number>().DoubleValue() <= 0) {
+      return Fail(key, "a number of seconds above 0", value), 1;
+    }
+    return value.As<Napi::Number>().DoubleValue();
+  }
+
+  std::string String(const char* key) {
+    Napi::Value value = Get(key);
+    if (!ok_) return std::string();
+    if (!value.IsString() || value.As<Napi::String>().Utf8Value().empty()) return Fail(key, "a non-empty string", value), std::string();
+    return value.As<Napi::String>().Utf8Value();
+  }
+
+  std::string Ipv4(const char* key) {
+    Napi::Value value = Get(key);
+    if (!ok_) return std::string();
+    std::string text = value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+    if (!eprosima::fastrtps::rtps::IPLocator::isIPv4(text)) return Fail(key, "an IPv4 address string", value), std::string();
+    return text;
+  }
+
+  std::vector<std::string> Strings(const char* key) {
+    std::vector<std::string> out;
+    Napi::Value value = Get(key);
+    if (!ok_) return out;
+    if (!value.IsArray()) return Fail(key, "an array of non-empty strings", value), out;
+    Napi::Array array = value.As<Napi::Array>();
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      Napi::Value item = array.Get(i);
+      if (!item.IsString() || item.As<Napi::String>().Utf8Value().empty()) {
+        return Fail((std::string(key) + "[" + std::to_string(i) + "]").c_str(), "a non-empty string", item), out;
+      }
+      out.push_back(item.As<Napi::String>().Utf8Value());
+    }
+    return out;
+  }
+
+  // An array of objects, each read by `read(fields)` with its own Fields (where = key[i]).
+  template <typename Read>
+  void Objects(const char* key, Read read) {
+    Napi::Value value = Get(key);
+    if (!ok_) return;
+    if (!value.IsArray()) return Fail(key, "an array of objects", value);
+    Napi::Array array = value.As<Napi::Array>();
+    for (uint32_t i = 0; i < array.Length() && ok_; ++i) {
+      const std::string name = std::string(key) + "[" + std::to_string(i) + "]";
+      Napi::Value item = array.Get(i);
+      if (!item.IsObject() || item.IsArray()) return Fail(name.c_str(), "an object", item);
+      Fields inner(env_, where_ + "." + name, item.As<Napi::Object>());
+      read(inner);
+      ok_ = inner.ok();
+    }
+  }
+
+ private:
+  Napi::Value Get(const char* key) {
+    if (!ok_) return env_.Undefined();
+    return object_.Get(key);
+  }
+
+  void Fail(const char* key, const std::string& expected, const Napi::Value& value) {
+    ok_ = false;
+    const bool missing = value.IsUndefined();
+    ThrowTypeError(env_, where_ + "." + key + (missing ? " is missing; it must be " : " must be ") + expected +
+                             (missing ? "" : ", got " + Describe(value)));
+  }
+
+  static std::string Format(double number) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.15g", number);
+    return text;
+  }
+
+  Napi::Env env_;
+  std::string where_;
+  Napi::Object object_;
+  bool ok_ = true;
+};
+
+Duration_t Seconds(double seconds) {
+  int32_t whole = static_cast<int32_t>(seconds);
+  uint32_t nanos = static_cast<uint32_t>((seconds - whole) * 1e9);
+  return Duration_t(whole, nanos);
+}
+
+// The QoS of one endpoint, every field given by the TypeScript wrapper (participant.ts owns the defaults).
+struct EndpointQos {
+  bool reliable = false;
+  bool transientLocal = false;
+  bool keepLast = false;
+  int32_t depth = 0;
+  int32_t maxSamples = 0;
+  std::vector<std::string> partitions;
+  std::string topic;
+  double heartbeatPeriod = 0;  // writers only
+};
+
+EndpointQos ReadEndpointQos(Fields& fields, bool writer) {
   EndpointQos qos;
-  qos.reliable = BoolOr(obj, "reliable", true);
-  qos.transientLocal = BoolOr(obj, "transientLocal", false);
-  qos.keepLast = BoolOr(obj, "keepLast", false);
-  qos.depth = static_cast<int32_t>(NumberOr(obj, "depth", 1));
-  qos.maxSamples = static_cast<int32_t>(NumberOr(obj, "maxSamples", 100000));
-  qos.partitions = StringsOf(obj, "partitions");
-  qos.topic = StringOr(obj, "topic", kTopicName);
-  qos.heartbeatPeriod = NumberOr(obj, "heartbeatPeriod", qos.heartbeatPeriod);
+  qos.topic = fields.String("topic");
+  qos.reliable = fields.Boolean("reliable");
+  qos.transientLocal = fields.Boolean("transientLocal");
+  qos.keepLast = fields.Boolean("keepLast");
+  qos.depth = static_cast<int32_t>(fields.Integer("depth", 1, kMaxHandle));
+  qos.maxSamples = static_cast<int32_t>(fields.Integer("maxSamples", qos.keepLast ? qos.depth : 1, kMaxHandle));
+  qos.partitions = fields.Strings("partitions");
+  if (writer) qos.heartbeatPeriod = fields.Seconds("heartbeatPeriod");
   return qos;
 }
 
@@ -367,6 +542,59 @@ void ApplyCommonQos(Qos& qos, const EndpointQos& in) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Waiting for acknowledgments on a worker thread, so that the JS thread never blocks on DDS.
+
+// What a wait shares with the JS thread: the writer, until the JS thread deletes it.
+struct WriterHold {
+  std::mutex mutex;
+  fdds::DataWriter* writer = nullptr;
+};
+
+// The wait holds the writer for one slice at a time: deleting a writer that is being waited on
+// blocks the JS thread for at most one slice, never for the whole wait.
+constexpr std::chrono::milliseconds kAckSlice{10};
+
+// Resolves its promise with true once every matched reader acknowledged every sample, false when
+// `seconds` passed first or the writer was deleted meanwhile.
+class AckWaiter : public Napi::AsyncWorker {
+ public:
+  AckWaiter(Napi::Env env, std::shared_ptr<WriterHold> hold, double seconds)
+      : Napi::AsyncWorker(env, "chatdds-wait-for-acknowledgments"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        hold_(std::move(hold)),
+        seconds_(seconds) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds_));
+    for (;;) {
+      std::lock_guard<std::mutex> lock(hold_->mutex);
+      if (hold_->writer == nullptr) return;
+      const auto left = std::max(Clock::duration::zero(), deadline - Clock::now());
+      const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(std::min<Clock::duration>(left, kAckSlice));
+      if (hold_->writer->wait_for_acknowledgments(Duration_t(0, static_cast<uint32_t>(slice.count()))) ==
+          eprosima::fastrtps::types::ReturnCode_t::RETCODE_OK) {
+        acked_ = true;
+        return;
+      }
+      if (Clock::now() >= deadline) return;
+    }
+  }
+
+  void OnOK() override { deferred_.Resolve(Napi::Boolean::New(Env(), acked_)); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<WriterHold> hold_;
+  double seconds_;
+  bool acked_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
 // The JS class. Writers and readers are integer handles owned by their participant; the
 // TypeScript wrapper turns them into objects.
 
@@ -375,8 +603,7 @@ class Participant : public Napi::ObjectWrap<Participant> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Participant",
                        {
-                           InstanceMethod<&Participant::CreateWriter>("createWriter"),
-                           InstanceMethod<&Participant::CreateReader>("createReader"),
+                           InstanceMethod<&Participant::CreateEndpoint>("createEndpoint"),
                            InstanceMethod<&Participant::Write>("write"),
                            InstanceMethod<&Participant::WriterGuid>("writerGuid"),
                            InstanceMethod<&Participant::Matched>("matched"),
@@ -395,8 +622,19 @@ class Participant : public Napi::ObjectWrap<Participant> {
   void Shutdown();
 
  private:
-  Napi::Value CreateWriter(const Napi::CallbackInfo& info);
-  Napi::Value CreateReader(const Napi::CallbackInfo& info);
+  struct WriterEntry {
+    fdds::Publisher* publisher = nullptr;
+    fdds::DataWriter* writer = nullptr;
+    std::unique_ptr<WriterListener> listener;
+    std::shared_ptr<WriterHold> hold;
+  };
+  struct ReaderEntry {
+    fdds::Subscriber* subscriber = nullptr;
+    fdds::DataReader* reader = nullptr;
+    std::unique_ptr<ReaderListener> listener;
+  };
+
+  Napi::Value CreateEndpoint(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value WriterGuid(const Napi::CallbackInfo& info);
   Napi::Value Matched(const Napi::CallbackInfo& info);
@@ -405,7 +643,13 @@ class Participant : public Napi::ObjectWrap<Participant> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value GuidPrefix(const Napi::CallbackInfo& info);
 
-  // The topic named by qos.topic (default `User Messages`), created on first use; all share the type.
+  // Each returns an error message, empty on success.
+  std::string AddWriter(int32_t id, fdds::Topic* topic, const EndpointQos& in);
+  std::string AddReader(int32_t id, fdds::Topic* topic, const EndpointQos& in);
+  void DeleteWriter(WriterEntry& entry);
+  void DeleteReader(ReaderEntry& entry);
+
+  // The topic named by qos.topic, created on first use; all share the type.
   fdds::Topic* TopicFor(const std::string& name) {
     auto it = core_->topics.find(name);
     if (it != core_->topics.end()) return it->second;
@@ -420,16 +664,26 @@ class Participant : public Napi::ObjectWrap<Participant> {
     return false;
   }
 
-  struct WriterEntry {
-    fdds::Publisher* publisher = nullptr;
-    fdds::DataWriter* writer = nullptr;
-    std::unique_ptr<WriterListener> listener;
-  };
-  struct ReaderEntry {
-    fdds::Subscriber* subscriber = nullptr;
-    fdds::DataReader* reader = nullptr;
-    std::unique_ptr<ReaderListener> listener;
-  };
+  // The writer (or reader) a handle names, or nullptr after throwing: ECLOSED for one that was
+  // deleted, EINVAL for a handle of the other kind or of no entity at all.
+  WriterEntry* WriterOf(Napi::Env env, const char* signature, const Napi::Value& handle) {
+    const int32_t id = handle.As<Napi::Number>().Int32Value();
+    if (auto it = writers_.find(id); it != writers_.end()) return &it->second;
+    EntityError(env, signature, id, "writer");
+    return nullptr;
+  }
+
+  void EntityError(Napi::Env env, const char* signature, int32_t id, const char* kind) {
+    if (readers_.count(id) || writers_.count(id)) {
+      ThrowTypeError(env, std::string(signature) + ": handle " + std::to_string(id) + " names a DDS " +
+                              (readers_.count(id) ? "reader" : "writer") + ", not a " + kind);
+    } else if (id < nextId_) {
+      ThrowError(env, "ECLOSED", std::string("the DDS ") + kind + " is closed");
+    } else {
+      ThrowTypeError(env, std::string(signature) + ": handle " + std::to_string(id) + " names no DDS " + kind +
+                              " of this participant");
+    }
+  }
 
   ParticipantCore* core_ = nullptr;  // owned by its thread-safe function once created
   std::unique_ptr<ParticipantListener> participantListener_;
@@ -461,12 +715,34 @@ class Addon : public Napi::Addon<Addon> {
 
 Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Participant>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsObject() || !info[2].IsFunction()) {
-    ThrowError(env, "EINVAL", "new Participant(domainId, config, onEvents)");
+  constexpr const char* kSignature = "new Participant(domainId, config, onEvents)";
+  if (!ValidArgs(info, kSignature, {{"domainId", ArgKind::Domain}, {"config", ArgKind::Object}, {"onEvents", ArgKind::Function}})) {
     return;
   }
   const uint32_t domain = info[0].As<Napi::Number>().Uint32Value();
-  Napi::Object config = info[1].As<Napi::Object>();
+
+  // Every setting, read and checked before anything is created.
+  Fields config(env, std::string(kSignature) + ": config", info[1].As<Napi::Object>());
+  const std::string name = config.String("name");
+  const std::string iface = config.Ipv4("interface");
+  const uint32_t bufferSize = static_cast<uint32_t>(config.Integer("socketBufferSize", 1, 4294967295.0));
+  const uint32_t maxParticipantId = static_cast<uint32_t>(config.Integer("maxParticipantId", 1, 4294967295.0));
+  const uint8_t ttl = static_cast<uint8_t>(config.Integer("ttl", 0, 255));
+  const bool multicast = config.Boolean("multicast");
+  const std::string multicastAddress = config.Ipv4("multicastAddress");
+  std::vector<rtps::Locator_t> peers;
+  config.Objects("initialPeers", [&](Fields& peer) {
+    rtps::Locator_t locator;
+    eprosima::fastrtps::rtps::IPLocator::setIPv4(locator, peer.Ipv4("address"));
+    // Port 0: every well-known SPDP port of the domain, up to maxParticipantId.
+    locator.port = static_cast<uint32_t>(peer.Integer("port", 0, 65535));
+    peers.push_back(locator);
+  });
+  const double leaseDuration = config.Seconds("leaseDuration");
+  const double announcementPeriod = config.Seconds("announcementPeriod");
+  const uint32_t initialAnnouncements = static_cast<uint32_t>(config.Integer("initialAnnouncements", 0, 4294967295.0));
+  const double initialAnnouncementPeriod = config.Seconds("initialAnnouncementPeriod");
+  if (!config.ok()) return;
 
   core_ = new ParticipantCore();
   core_->tsfn = EventsTsfn::New(env, info[2].As<Napi::Function>(), "chatdds-dds-events", 0, 1, core_,
@@ -475,16 +751,14 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
   core_->tsfn.Unref(env);
 
   fdds::DomainParticipantQos qos = fdds::PARTICIPANT_QOS_DEFAULT;
-  qos.name(StringOr(config, "name", "chatdds"));
+  qos.name(name);
 
-  const std::string iface = StringOr(config, "interface", "127.0.0.1");
-  const uint32_t bufferSize = static_cast<uint32_t>(NumberOr(config, "socketBufferSize", 4 * 1024 * 1024));
   auto udp = std::make_shared<eprosima::fastdds::rtps::UDPv4TransportDescriptor>();
   udp->interfaceWhiteList.push_back(iface);
   udp->sendBufferSize = bufferSize;
   udp->receiveBufferSize = bufferSize;
-  udp->maxInitialPeersRange = static_cast<uint32_t>(NumberOr(config, "maxParticipantId", 32));
-  udp->TTL = static_cast<uint8_t>(NumberOr(config, "ttl", 1));
+  udp->maxInitialPeersRange = maxParticipantId;
+  udp->TTL = ttl;
   qos.transport().user_transports.push_back(udp);
   // No shared-memory or default UDP transport: only the interface named above.
   qos.transport().use_builtin_transports = false;
@@ -501,30 +775,17 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
   eprosima::fastrtps::rtps::IPLocator::setIPv4(userUnicast, iface);
   qos.wire_protocol().default_unicast_locator_list.push_back(userUnicast);
 
-  if (BoolOr(config, "multicast", false)) {
+  if (multicast) {
     rtps::Locator_t group;
-    eprosima::fastrtps::rtps::IPLocator::setIPv4(group, StringOr(config, "multicastAddress", "239.255.0.1"));
+    eprosima::fastrtps::rtps::IPLocator::setIPv4(group, multicastAddress);
     builtin.metatrafficMulticastLocatorList.push_back(group);
   }
+  for (const rtps::Locator_t& peer : peers) builtin.initialPeersList.push_back(peer);
 
-  Napi::Value peers = config.Get("initialPeers");
-  if (peers.IsArray()) {
-    Napi::Array list = peers.As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); ++i) {
-      if (!list.Get(i).IsObject()) continue;
-      Napi::Object peer = list.Get(i).As<Napi::Object>();
-      rtps::Locator_t locator;
-      eprosima::fastrtps::rtps::IPLocator::setIPv4(locator, StringOr(peer, "address", "127.0.0.1"));
-      locator.port = static_cast<uint32_t>(NumberOr(peer, "port", 0));
-      builtin.initialPeersList.push_back(locator);
-    }
-  }
-
-  builtin.discovery_config.leaseDuration = Seconds(NumberOr(config, "leaseDuration", 10));
-  builtin.discovery_config.leaseDuration_announcementperiod = Seconds(NumberOr(config, "announcementPeriod", 1));
-  // A few quick announcements at start so peers find each other in well under a second.
-  builtin.discovery_config.initial_announcements.count = 5;
-  builtin.discovery_config.initial_announcements.period = Seconds(0.05);
+  builtin.discovery_config.leaseDuration = Seconds(leaseDuration);
+  builtin.discovery_config.leaseDuration_announcementperiod = Seconds(announcementPeriod);
+  builtin.discovery_config.initial_announcements.count = initialAnnouncements;
+  builtin.discovery_config.initial_announcements.period = Seconds(initialAnnouncementPeriod);
 
   fdds::DomainParticipantFactory* factory = fdds::DomainParticipantFactory::get_instance();
   participantListener_ = std::make_unique<ParticipantListener>(core_);
@@ -564,7 +825,12 @@ void Participant::Shutdown() {
   }
   if (core_->participant) {
     core_->participant->set_listener(nullptr);
-    for (auto& [id, entry] : writers_) entry.writer->set_listener(nullptr);
+    for (auto& [id, entry] : writers_) {
+      entry.writer->set_listener(nullptr);
+      // A pending acknowledgment wait lets go of the writer before it is deleted.
+      std::lock_guard<std::mutex> lock(entry.hold->mutex);
+      entry.hold->writer = nullptr;
+    }
     for (auto& [id, entry] : readers_) entry.reader->set_listener(nullptr);
     core_->participant->delete_contained_entities();
     fdds::DomainParticipantFactory::get_instance()->delete_participant(core_->participant);
@@ -579,17 +845,35 @@ void Participant::Shutdown() {
   core_ = nullptr;
 }
 
-Napi::Value Participant::CreateWriter(const Napi::CallbackInfo& info) {
+// createEndpoint(kind, qos) → handle of a new writer or reader ("writer" | "reader").
+Napi::Value Participant::CreateEndpoint(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return env.Undefined();
-  EndpointQos in = ParseEndpointQos(info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env));
-  fdds::Topic* topic = TopicFor(in.topic);
-  if (topic == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create the topic `" + in.topic + "`");
+  constexpr const char* kSignature = "createEndpoint(kind, qos)";
+  if (!ValidArgs(info, kSignature, {{"kind", ArgKind::String}, {"qos", ArgKind::Object}})) return env.Undefined();
+  const std::string kind = info[0].As<Napi::String>().Utf8Value();
+  if (kind != "writer" && kind != "reader") {
+    return ThrowTypeError(env, std::string(kSignature) + ": kind must be \"writer\" or \"reader\", got \"" + kind + "\"");
+  }
+  const bool writer = kind == "writer";
+  Fields fields(env, std::string(kSignature) + ": qos", info[1].As<Napi::Object>());
+  const EndpointQos qos = ReadEndpointQos(fields, writer);
+  if (!fields.ok() || !CheckOpen(env)) return env.Undefined();
+
+  fdds::Topic* topic = TopicFor(qos.topic);
+  if (topic == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create the topic `" + qos.topic + "`");
+  const int32_t id = nextId_;
+  const std::string failure = writer ? AddWriter(id, topic, qos) : AddReader(id, topic, qos);
+  if (!failure.empty()) return ThrowError(env, "EDDS", failure);
+  nextId_++;
+  return Napi::Number::New(env, id);
+}
+
+std::string Participant::AddWriter(int32_t id, fdds::Topic* topic, const EndpointQos& in) {
   fdds::PublisherQos pubQos = fdds::PUBLISHER_QOS_DEFAULT;
   for (const auto& name : in.partitions) pubQos.partition().push_back(name.c_str());
   WriterEntry entry;
   entry.publisher = core_->participant->create_publisher(pubQos);
-  if (entry.publisher == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create a publisher");
+  if (entry.publisher == nullptr) return "Fast DDS could not create a publisher";
 
   fdds::DataWriterQos qos = fdds::DATAWRITER_QOS_DEFAULT;
   ApplyCommonQos(qos, in);
@@ -599,73 +883,67 @@ Napi::Value Participant::CreateWriter(const Napi::CallbackInfo& info) {
   qos.reliable_writer_qos().times.nackResponseDelay = Duration_t(0, 0);
   qos.publish_mode().kind = fdds::SYNCHRONOUS_PUBLISH_MODE;
 
-  const int32_t id = nextId_++;
   entry.listener = std::make_unique<WriterListener>(core_, id);
-  entry.writer = entry.publisher->create_datawriter(topic, qos, entry.listener.get(),
-                                                    fdds::StatusMask::publication_matched());
+  entry.writer = entry.publisher->create_datawriter(topic, qos, entry.listener.get(), fdds::StatusMask::publication_matched());
   if (entry.writer == nullptr) {
     core_->participant->delete_publisher(entry.publisher);
-    return ThrowError(env, "EDDS", "Fast DDS could not create the writer (check the QoS)");
+    return "Fast DDS could not create the writer (check the QoS)";
   }
+  entry.hold = std::make_shared<WriterHold>();
+  entry.hold->writer = entry.writer;
   writers_.emplace(id, std::move(entry));
-  return Napi::Number::New(env, id);
+  return std::string();
 }
 
-Napi::Value Participant::CreateReader(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return env.Undefined();
-  EndpointQos in = ParseEndpointQos(info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env));
-  fdds::Topic* topic = TopicFor(in.topic);
-  if (topic == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create the topic `" + in.topic + "`");
+std::string Participant::AddReader(int32_t id, fdds::Topic* topic, const EndpointQos& in) {
   fdds::SubscriberQos subQos = fdds::SUBSCRIBER_QOS_DEFAULT;
   for (const auto& name : in.partitions) subQos.partition().push_back(name.c_str());
   ReaderEntry entry;
   entry.subscriber = core_->participant->create_subscriber(subQos);
-  if (entry.subscriber == nullptr) return ThrowError(env, "EDDS", "Fast DDS could not create a subscriber");
+  if (entry.subscriber == nullptr) return "Fast DDS could not create a subscriber";
 
   fdds::DataReaderQos qos = fdds::DATAREADER_QOS_DEFAULT;
   ApplyCommonQos(qos, in);
   qos.reliable_reader_qos().times.heartbeatResponseDelay = Duration_t(0, 0);
 
-  const int32_t id = nextId_++;
   entry.listener = std::make_unique<ReaderListener>(core_, id);
   fdds::StatusMask mask = fdds::StatusMask::data_available() << fdds::StatusMask::subscription_matched();
   entry.reader = entry.subscriber->create_datareader(topic, qos, entry.listener.get(), mask);
   if (entry.reader == nullptr) {
     core_->participant->delete_subscriber(entry.subscriber);
-    return ThrowError(env, "EDDS", "Fast DDS could not create the reader (check the QoS)");
+    return "Fast DDS could not create the reader (check the QoS)";
   }
   readers_.emplace(id, std::move(entry));
-  return Napi::Number::New(env, id);
+  return std::string();
 }
 
-// write(writerId, text) → sequence number, or -1 when the writer history is full (retry later).
+// write(writer, text) → sequence number, or -1 when the writer history is full (retry later).
 Napi::Value Participant::Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return env.Undefined();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) {
-    return ThrowError(env, "EINVAL", "write(writerId, text)");
+  if (!ValidArgs(info, "write(writer, text)", {{"writer", ArgKind::Handle}, {"text", ArgKind::String}}) || !CheckOpen(env)) {
+    return env.Undefined();
   }
-  auto it = writers_.find(info[0].As<Napi::Number>().Int32Value());
-  if (it == writers_.end()) return ThrowError(env, "ECLOSED", "the DDS writer is closed");
+  WriterEntry* entry = WriterOf(env, "write(writer, text)", info[0]);
+  if (entry == nullptr) return env.Undefined();
   scratch_.message(info[1].As<Napi::String>().Utf8Value());
   rtps::WriteParams params;
-  if (!it->second.writer->write(&scratch_, params)) return Napi::Number::New(env, -1);
+  if (!entry->writer->write(&scratch_, params)) return Napi::Number::New(env, -1);
   return Napi::Number::New(env, static_cast<double>(SeqToU64(params.sample_identity().sequence_number())));
 }
 
+// writerGuid(writer) → the writer's GUID, 32 hex digits.
 Napi::Value Participant::WriterGuid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return env.Undefined();
-  auto it = writers_.find(info[0].As<Napi::Number>().Int32Value());
-  if (it == writers_.end()) return ThrowError(env, "ECLOSED", "the DDS writer is closed");
-  return Napi::String::New(env, GuidHex(it->second.writer->guid()));
+  if (!ValidArgs(info, "writerGuid(writer)", {{"writer", ArgKind::Handle}}) || !CheckOpen(env)) return env.Undefined();
+  WriterEntry* entry = WriterOf(env, "writerGuid(writer)", info[0]);
+  if (entry == nullptr) return env.Undefined();
+  return Napi::String::New(env, GuidHex(entry->writer->guid()));
 }
 
-// matched(entityId) → current matched count of that writer or reader.
+// matched(entity) → current matched count of that writer or reader.
 Napi::Value Participant::Matched(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return env.Undefined();
+  if (!ValidArgs(info, "matched(entity)", {{"entity", ArgKind::Handle}}) || !CheckOpen(env)) return env.Undefined();
   const int32_t id = info[0].As<Napi::Number>().Int32Value();
   if (auto w = writers_.find(id); w != writers_.end()) {
     fdds::PublicationMatchedStatus status;
@@ -677,47 +955,70 @@ Napi::Value Participant::Matched(const Napi::CallbackInfo& info) {
     r->second.reader->get_subscription_matched_status(status);
     return Napi::Number::New(env, status.current_count);
   }
-  return ThrowError(env, "ECLOSED", "the DDS entity is closed");
+  EntityError(env, "matched(entity)", id, "entity");
+  return env.Undefined();
 }
 
-// waitForAcknowledgments(writerId, seconds) → true when every matched reader acknowledged all.
-// Blocks: used only by short-lived programs (send, benchmarks) before they close.
+// waitForAcknowledgments(writer, seconds) → Promise<boolean>: true when every matched reader
+// acknowledged every sample within `seconds`. The wait runs on a worker thread.
 Napi::Value Participant::WaitForAcknowledgments(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return env.Undefined();
-  auto it = writers_.find(info[0].As<Napi::Number>().Int32Value());
-  if (it == writers_.end()) return ThrowError(env, "ECLOSED", "the DDS writer is closed");
-  const double seconds = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 1;
-  return Napi::Boolean::New(env, it->second.writer->wait_for_acknowledgments(Seconds(seconds)) ==
-                                     eprosima::fastrtps::types::ReturnCode_t::RETCODE_OK);
+  constexpr const char* kSignature = "waitForAcknowledgments(writer, seconds)";
+  if (!ValidArgs(info, kSignature, {{"writer", ArgKind::Handle}, {"seconds", ArgKind::Seconds}}) || !CheckOpen(env)) {
+    return env.Undefined();
+  }
+  WriterEntry* entry = WriterOf(env, kSignature, info[0]);
+  if (entry == nullptr) return env.Undefined();
+  auto* waiter = new AckWaiter(env, entry->hold, info[1].As<Napi::Number>().DoubleValue());
+  Napi::Promise promise = waiter->Promise();
+  waiter->Queue();  // deletes itself once settled
+  return promise;
 }
 
+void Participant::DeleteWriter(WriterEntry& entry) {
+  entry.writer->set_listener(nullptr);
+  {
+    std::lock_guard<std::mutex> lock(entry.hold->mutex);
+    entry.hold->writer = nullptr;
+  }
+  entry.publisher->delete_datawriter(entry.writer);
+  core_->participant->delete_publisher(entry.publisher);
+}
+
+void Participant::DeleteReader(ReaderEntry& entry) {
+  entry.reader->set_listener(nullptr);
+  entry.subscriber->delete_datareader(entry.reader);
+  core_->participant->delete_subscriber(entry.subscriber);
+}
+
+// deleteEntity(entity): deletes a writer or reader.
 Napi::Value Participant::DeleteEntity(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!core_ || !core_->participant) return env.Undefined();
+  if (!ValidArgs(info, "deleteEntity(entity)", {{"entity", ArgKind::Handle}}) || !CheckOpen(env)) return env.Undefined();
   const int32_t id = info[0].As<Napi::Number>().Int32Value();
   if (auto w = writers_.find(id); w != writers_.end()) {
-    w->second.writer->set_listener(nullptr);
-    w->second.publisher->delete_datawriter(w->second.writer);
-    core_->participant->delete_publisher(w->second.publisher);
+    DeleteWriter(w->second);
     writers_.erase(w);
   } else if (auto r = readers_.find(id); r != readers_.end()) {
-    r->second.reader->set_listener(nullptr);
-    r->second.subscriber->delete_datareader(r->second.reader);
-    core_->participant->delete_subscriber(r->second.subscriber);
+    DeleteReader(r->second);
     readers_.erase(r);
+  } else {
+    EntityError(env, "deleteEntity(entity)", id, "entity");
   }
   return env.Undefined();
 }
 
+// close(): leaves the domain; safe to call twice.
 Napi::Value Participant::Close(const Napi::CallbackInfo& info) {
+  if (!ValidArgs(info, "close()", {})) return info.Env().Undefined();
   Shutdown();
   return info.Env().Undefined();
 }
 
+// guidPrefix() → the participant's GUID prefix, 24 hex digits.
 Napi::Value Participant::GuidPrefix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!CheckOpen(env)) return env.Undefined();
+  if (!ValidArgs(info, "guidPrefix()", {}) || !CheckOpen(env)) return env.Undefined();
   return Napi::String::New(env, PrefixHex(core_->participant->guid().guidPrefix));
 }
 

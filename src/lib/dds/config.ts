@@ -1,4 +1,4 @@
-/** Default DDS settings: this host only, loopback, no multicast (README, "Several hosts", for the rest). */
+/** Default DDS settings: this host only (README, "Discovery and networks"). */
 import net from 'node:net'
 import {DdsError, type DdsConfig, type Peer} from './types.js'
 
@@ -17,10 +17,15 @@ export const DEFAULT_CONFIG: DdsConfig = {
   // A killed instance disappears from its peers (and from presence) within this many seconds.
   leaseDuration: 5,
   ttl: 1,
+  // Only used when multicast is on (an rtps.ini's InteropMulticastOverride names another).
+  multicastAddress: '239.255.0.1',
   // 4 MiB socket buffers (the kernel cap here): the biggest single win for a reliable stream; Fast DDS
   // defaults lose bursts in a ~200 KiB receive buffer and repair them only at the next heartbeat (bench/dds-throughput).
   socketBufferSize: 4 * 1024 * 1024,
 }
+
+/** A few quick announcements at start so that peers find each other in well under a second. */
+export const INITIAL_ANNOUNCEMENTS = {count: 5, period: 0.05}
 
 /** Merges a partial configuration over the defaults and validates it before native code sees it. */
 export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
@@ -31,12 +36,15 @@ export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
   if (given.leaseDuration === undefined && config.leaseDuration <= 3 * config.announcementPeriod) {
     config.leaseDuration = 3 * config.announcementPeriod
   }
-  if (!net.isIPv4(config.interface)) throw new DdsError('EINVAL', `DDS interface "${config.interface}" is not an IPv4 address; pass one such as 127.0.0.1.`)
+  if (typeof config.interface !== 'string' || !net.isIPv4(config.interface)) throw new DdsError('EINVAL', `DDS interface "${config.interface}" is not an IPv4 address; pass one such as 127.0.0.1.`)
   // Peers on loopback stay on even when the user names other peers or interfaces, so a local cluster always finds itself.
   const peers: Peer[] = [...config.initialPeers]
   if (!peers.some((peer) => peer.address === LOOPBACK && peer.port === undefined)) peers.push({address: LOOPBACK})
+  if (typeof config.multicastAddress !== 'string' || !net.isIPv4(config.multicastAddress)) {
+    throw new DdsError('EINVAL', `DDS multicast address "${config.multicastAddress}" is not an IPv4 address; pass one such as 239.255.0.1.`)
+  }
   for (const peer of peers) {
-    if (!net.isIPv4(peer.address)) throw new DdsError('EINVAL', `DDS peer "${peer.address}" is not an IPv4 address; use host[:port] with a numeric address.`)
+    if (typeof peer.address !== 'string' || !net.isIPv4(peer.address)) throw new DdsError('EINVAL', `DDS peer "${peer.address}" is not an IPv4 address; use host[:port] with a numeric address.`)
     if (peer.port !== undefined && !(Number.isInteger(peer.port) && peer.port > 0 && peer.port < 65536)) {
       throw new DdsError('EINVAL', `DDS peer port ${peer.port} is out of range; use 1-65535.`)
     }
@@ -47,6 +55,10 @@ export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
       throw new DdsError('EINVAL', `DDS setting ${key} must be a positive number, got ${config[key]}.`)
     }
   }
+  for (const [key, max] of [['maxParticipantId', 2 ** 32 - 1], ['ttl', 255], ['socketBufferSize', 2 ** 32 - 1]] as const) {
+    if (!(Number.isInteger(config[key]) && config[key] <= max)) throw new DdsError('EINVAL', `DDS setting ${key} must be an integer from 1 to ${max}, got ${config[key]}.`)
+  }
+  if (typeof config.multicast !== 'boolean') throw new DdsError('EINVAL', `DDS setting multicast must be true or false, got ${config.multicast}.`)
   if (config.leaseDuration <= config.announcementPeriod) {
     throw new DdsError('EINVAL', `DDS lease duration (${config.leaseDuration} s) must be longer than the announcement period (${config.announcementPeriod} s).`)
   }

@@ -1,4 +1,4 @@
-/** Loads the compiled Fast DDS binding (build/Release/chatdds.node, built by node-gyp at `npm ci`). */
+/** Loads the compiled Fast DDS binding (build/Release/chatdds.node, built by node-gyp at `npm ci`) and describes its contract. */
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -10,32 +10,60 @@ export type NativeEvent =
   | {kind: 'participant'; status: 'joined' | 'left' | 'dropped' | 'changed'; guidPrefix: string; name: string}
   | {kind: 'matched'; entity: number; count: number; change: number}
 
+/**
+ * Every field is required: the binding has no defaults of its own (participant.ts and config.ts
+ * own them) and throws a TypeError with code EINVAL for a missing or bad field.
+ */
+export interface NativeParticipantConfig {
+  name: string
+  interface: string
+  multicast: boolean
+  multicastAddress: string
+  /** port 0: every well-known SPDP port of the domain, up to maxParticipantId. */
+  initialPeers: Array<{address: string; port: number}>
+  maxParticipantId: number
+  announcementPeriod: number
+  leaseDuration: number
+  ttl: number
+  socketBufferSize: number
+  /** Announcements sent right after start, every initialAnnouncementPeriod seconds. */
+  initialAnnouncements: number
+  initialAnnouncementPeriod: number
+}
+
 export interface NativeEndpointQos {
+  topic: string
   reliable: boolean
   transientLocal: boolean
   keepLast: boolean
+  /** KEEP_LAST depth; 1 under KEEP_ALL. */
   depth: number
   maxSamples: number
   partitions: string[]
-  heartbeatPeriod?: number
-  topic: string
+}
+
+export interface NativeWriterQos extends NativeEndpointQos {
+  /** Seconds. */
+  heartbeatPeriod: number
 }
 
 export interface NativeParticipant {
-  createWriter(qos: NativeEndpointQos): number
-  createReader(qos: NativeEndpointQos): number
+  /** Handle of a new writer or reader. */
+  createEndpoint(kind: 'writer', qos: NativeWriterQos): number
+  createEndpoint(kind: 'reader', qos: NativeEndpointQos): number
   /** Sequence number of the written sample, or -1 when the writer history is full. */
   write(writer: number, text: string): number
   writerGuid(writer: number): string
   matched(entity: number): number
-  waitForAcknowledgments(writer: number, seconds: number): boolean
+  /** Waits on a worker thread; false when `seconds` passed first or the writer was deleted meanwhile. */
+  waitForAcknowledgments(writer: number, seconds: number): Promise<boolean>
   deleteEntity(entity: number): void
   close(): void
   guidPrefix(): string
 }
 
-interface NativeModule {
-  Participant: new (domain: number, config: object, onEvents: (batch: NativeEvent[]) => void) => NativeParticipant
+export interface NativeModule {
+  Participant: new (domain: number, config: NativeParticipantConfig, onEvents: (batch: NativeEvent[]) => void) => NativeParticipant
 }
 
 let loaded: NativeModule | undefined

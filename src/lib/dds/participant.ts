@@ -1,11 +1,20 @@
 /** The typed wrapper over the native binding: one participant on one domain, writers and readers of `User Messages`. */
 import {EventEmitter} from 'node:events'
-import {resolveConfig, validateDomain} from './config.js'
-import {nativeBinding, type NativeEndpointQos, type NativeEvent, type NativeParticipant} from './native.js'
+import {INITIAL_ANNOUNCEMENTS, resolveConfig, validateDomain} from './config.js'
+import {
+  nativeBinding,
+  type NativeEndpointQos,
+  type NativeEvent,
+  type NativeParticipant,
+  type NativeParticipantConfig,
+  type NativeWriterQos,
+} from './native.js'
 import {
   DEFAULT_DOMAIN,
   TOPIC_NAME,
   DdsError,
+  type DdsConfig,
+  type EndpointQos,
   type MatchedEvent,
   type ParticipantEvent,
   type ParticipantOptions,
@@ -17,34 +26,86 @@ import {
 
 /** Samples a KEEP_ALL history may hold before the writer reports EBUSY: far above any burst a chat sees, yet bounded. */
 export const DEFAULT_MAX_SAMPLES = 100_000
+/**
+ * Seconds between a writer's heartbeats. Tuned for throughput on loopback, measured in bench/dds-throughput: frequent
+ * heartbeats let readers acknowledge quickly so that a KEEP_ALL history drains instead of filling up.
+ */
+export const DEFAULT_HEARTBEAT_PERIOD = 0.005
+/** Longest wait the binding accepts (Fast DDS durations hold int32 seconds). */
+const MAX_SECONDS = 2 ** 31 - 1
 
-function endpointQos(qos: WriterQos = {}): NativeEndpointQos {
-  const history = qos.history ?? {kind: 'keep-all'}
-  if (history.kind === 'keep-last' && !(Number.isInteger(history.depth) && history.depth > 0)) {
+/** The default of every endpoint QoS field: the binding has none of its own. */
+export const ENDPOINT_DEFAULTS = {
+  reliable: true,
+  durability: 'volatile',
+  history: {kind: 'keep-all'},
+  maxSamples: DEFAULT_MAX_SAMPLES,
+  partitions: [],
+  topic: TOPIC_NAME,
+  heartbeatPeriod: DEFAULT_HEARTBEAT_PERIOD,
+} as const satisfies Required<WriterQos>
+
+const isSeconds = (value: unknown): value is number => typeof value === 'number' && value > 0 && value <= MAX_SECONDS
+
+/** @internal Validates a writer or reader QoS and fills in every default: what the binding's createEndpoint takes. */
+export function nativeEndpointQos(kind: 'writer', qos?: WriterQos): NativeWriterQos
+export function nativeEndpointQos(kind: 'reader', qos?: ReaderQos): NativeEndpointQos
+export function nativeEndpointQos(kind: 'writer' | 'reader', qos: WriterQos = {}): NativeEndpointQos | NativeWriterQos {
+  if (typeof qos !== 'object' || qos === null) throw new DdsError('EINVAL', `A ${kind} QoS must be an object, got ${qos}.`)
+  const {reliable, durability, history, maxSamples, partitions, topic} = {...ENDPOINT_DEFAULTS, ...stripUndefined(qos as EndpointQos)}
+  if (typeof reliable !== 'boolean') throw new DdsError('EINVAL', `reliable must be true or false, got ${reliable}.`)
+  if (durability !== 'volatile' && durability !== 'transient-local') throw new DdsError('EINVAL', `durability must be "volatile" or "transient-local", got ${durability}.`)
+  const historyKind: unknown = history?.kind
+  if (historyKind !== 'keep-all' && historyKind !== 'keep-last') throw new DdsError('EINVAL', `history.kind must be "keep-all" or "keep-last", got ${historyKind}.`)
+  if (history.kind === 'keep-last' && !(Number.isInteger(history.depth) && history.depth > 0 && history.depth <= MAX_SECONDS)) {
     throw new DdsError('EINVAL', `KEEP_LAST depth must be a positive integer, got ${history.depth}.`)
   }
-  const maxSamples = qos.maxSamples ?? DEFAULT_MAX_SAMPLES
-  if (!(Number.isInteger(maxSamples) && maxSamples > 0)) throw new DdsError('EINVAL', `maxSamples must be a positive integer, got ${maxSamples}.`)
-  const partitions = qos.partitions ?? []
-  if (!partitions.every((name) => typeof name === 'string' && name.length > 0)) throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
-  const topic = qos.topic ?? TOPIC_NAME
+  if (!(Number.isInteger(maxSamples) && maxSamples > 0 && maxSamples <= MAX_SECONDS)) throw new DdsError('EINVAL', `maxSamples must be a positive integer, got ${maxSamples}.`)
+  if (!Array.isArray(partitions) || !partitions.every((name) => typeof name === 'string' && name.length > 0)) throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
   if (typeof topic !== 'string' || topic.length === 0) throw new DdsError('EINVAL', 'A topic name must be a non-empty string.')
-  return {
+  const common: NativeEndpointQos = {
     topic,
-    reliable: qos.reliable ?? true,
-    transientLocal: qos.durability === 'transient-local',
+    reliable,
+    transientLocal: durability === 'transient-local',
     keepLast: history.kind === 'keep-last',
     depth: history.kind === 'keep-last' ? history.depth : 1,
     maxSamples: history.kind === 'keep-last' ? Math.max(maxSamples, history.depth) : maxSamples,
-    partitions,
+    partitions: [...partitions],
+  }
+  if (kind === 'reader') return common
+  const heartbeatPeriod = qos.heartbeatPeriod ?? ENDPOINT_DEFAULTS.heartbeatPeriod
+  if (!isSeconds(heartbeatPeriod)) throw new DdsError('EINVAL', `heartbeatPeriod must be a number of seconds above 0, got ${heartbeatPeriod}.`)
+  return {...common, heartbeatPeriod}
+}
+
+/** @internal What the binding's Participant constructor takes: a resolved DdsConfig, every field present. */
+export function nativeParticipantConfig(name: string, config: DdsConfig): NativeParticipantConfig {
+  return {
+    name,
+    interface: config.interface,
+    multicast: config.multicast,
+    multicastAddress: config.multicastAddress,
+    initialPeers: config.initialPeers.map((peer) => ({address: peer.address, port: peer.port ?? 0})),
+    maxParticipantId: config.maxParticipantId,
+    announcementPeriod: config.announcementPeriod,
+    leaseDuration: config.leaseDuration,
+    ttl: config.ttl,
+    socketBufferSize: config.socketBufferSize,
+    initialAnnouncements: INITIAL_ANNOUNCEMENTS.count,
+    initialAnnouncementPeriod: INITIAL_ANNOUNCEMENTS.period,
   }
 }
 
+/** Turns an error of the binding into a DdsError with its code (EINVAL, ECLOSED, else EDDS). */
 function nativeError(error: unknown): never {
   const err = error as Error & {code?: string}
   if (err instanceof DdsError) throw err
   const code = err.code === 'ECLOSED' || err.code === 'EINVAL' ? err.code : 'EDDS'
   throw new DdsError(code, err.message)
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 /** Open participants: closed when the process exits, before Node tears down the environment (and with it the binding's callbacks). */
@@ -72,7 +133,7 @@ export class Participant extends EventEmitter {
     const config = resolveConfig(options.config)
     const {Participant: NativeParticipantClass} = nativeBinding()
     try {
-      this.native = new NativeParticipantClass(this.domain, {...config, name: this.name}, (batch) => this.dispatch(batch))
+      this.native = new NativeParticipantClass(this.domain, nativeParticipantConfig(this.name, config), (batch) => this.dispatch(batch))
     } catch (error) {
       nativeError(error)
     }
@@ -95,15 +156,15 @@ export class Participant extends EventEmitter {
 
   createWriter(qos?: WriterQos): Writer {
     const native = this.open()
-    const id = this.call((n) => n.createWriter(endpointQos(qos)))
-    const writer = new Writer(this, native, id)
+    const id = this.call((n) => n.createEndpoint('writer', nativeEndpointQos('writer', qos)))
+    const writer = new Writer(this, native, id, this.call((n) => n.writerGuid(id)))
     this.entities.set(id, writer)
     return writer
   }
 
   createReader(qos?: ReaderQos): Reader {
     const native = this.open()
-    const id = this.call((n) => n.createReader(endpointQos(qos)))
+    const id = this.call((n) => n.createEndpoint('reader', nativeEndpointQos('reader', qos)))
     const reader = new Reader(this, native, id)
     this.entities.set(id, reader)
     return reader
@@ -124,7 +185,7 @@ export class Participant extends EventEmitter {
   /** @internal */
   forget(id: number): void {
     this.entities.delete(id)
-    this.native?.deleteEntity(id)
+    if (this.native) this.call((n) => n.deleteEntity(id))
   }
 
   private open(): NativeParticipant {
@@ -204,6 +265,14 @@ abstract class Endpoint extends EventEmitter {
     if (this.closed) throw new DdsError('ECLOSED', 'This DDS endpoint is closed.')
   }
 
+  protected matched(): number {
+    try {
+      return this.native.matched(this.handle)
+    } catch (error) {
+      nativeError(error)
+    }
+  }
+
   close(): void {
     if (this.closed) return
     this.markClosed()
@@ -213,19 +282,26 @@ abstract class Endpoint extends EventEmitter {
 
 /** A writer of `User Messages`. Emits 'matched' (MatchedEvent). */
 export class Writer extends Endpoint {
-  /** Writer GUID, 32 hex digits. */
-  readonly guid: string
-
-  constructor(participant: Participant, native: NativeParticipant, handle: number) {
+  constructor(
+    participant: Participant,
+    native: NativeParticipant,
+    handle: number,
+    /** Writer GUID, 32 hex digits. */
+    readonly guid: string,
+  ) {
     super(participant, native, handle)
-    this.guid = native.writerGuid(handle)
   }
 
   /** Writes one sample; returns its id. Throws DdsError 'EBUSY' when the history is full (retry later). */
   write(text: string): WriteResult {
     if (typeof text !== 'string') throw new DdsError('EINVAL', 'A message must be a string.')
     this.check()
-    const seq = this.native.write(this.handle, text)
+    let seq: number
+    try {
+      seq = this.native.write(this.handle, text)
+    } catch (error) {
+      nativeError(error)
+    }
     if (seq < 0) throw new DdsError('EBUSY', 'The DDS writer history is full; retry once readers have caught up.')
     return {id: `${this.guid}:${seq}`, writer: this.guid, seq}
   }
@@ -233,13 +309,23 @@ export class Writer extends Endpoint {
   /** Readers currently matched (our own reader included). */
   get matchedReaders(): number {
     this.check()
-    return this.native.matched(this.handle)
+    return this.matched()
   }
 
-  /** Blocks up to `seconds` until every matched reader acknowledged every sample. For short-lived programs. */
-  waitForAcknowledgments(seconds = 5): boolean {
+  /**
+   * Resolves true once every matched reader acknowledged every sample, false when `seconds` pass first or the writer
+   * closes meanwhile. Waits on a worker thread: the event loop runs on.
+   */
+  async waitForAcknowledgments(seconds = 5): Promise<boolean> {
+    if (!(typeof seconds === 'number' && seconds >= 0 && seconds <= MAX_SECONDS)) {
+      throw new DdsError('EINVAL', `waitForAcknowledgments takes a number of seconds from 0 to ${MAX_SECONDS}, got ${seconds}.`)
+    }
     this.check()
-    return this.native.waitForAcknowledgments(this.handle, seconds)
+    try {
+      return await this.native.waitForAcknowledgments(this.handle, seconds)
+    } catch (error) {
+      nativeError(error)
+    }
   }
 }
 
@@ -248,6 +334,6 @@ export class Reader extends Endpoint {
   /** Writers currently matched (our own writer included). */
   get matchedWriters(): number {
     this.check()
-    return this.native.matched(this.handle)
+    return this.matched()
   }
 }

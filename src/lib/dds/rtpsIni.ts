@@ -1,11 +1,10 @@
 /**
- * OpenDDS rtps.ini → chatdds's Partial<DdsConfig> and domain id (DESIGN "Discovery and networks").
+ * OpenDDS rtps.ini → chatdds's Partial<DdsConfig> and domain id (README, "Discovery and networks").
  * Hand-written parser so that every error and warning names file:line: a key chatdds does not
  * apply is a warning, a malformed file is an error, never a silent default.
  */
 import {readFileSync} from 'node:fs'
-import {ChatddsError} from '../errors.js'
-import type {DdsConfig, Peer} from './types.js'
+import {DdsError, type DdsConfig, type Peer} from './types.js'
 
 export interface RtpsIniWarning {
   file: string
@@ -42,14 +41,14 @@ export function loadRtpsIni(file: string): RtpsIniResult {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error)
-    throw new ChatddsError('EINI', `Cannot read the DDS config file ${file} (${reason}); check the path given to --dds-config or -DCPSConfigFile.`, 1)
+    throw new DdsError('EINI', `Cannot read the DDS config file ${file} (${reason}); check the path given to --dds-config or -DCPSConfigFile.`)
   }
   return parseRtpsIni(text, file)
 }
 
 export function parseRtpsIni(text: string, file: string): RtpsIniResult {
   const fail: (line: number, what: string) => never = (line, what) => {
-    throw new ChatddsError('EINI', `${file}:${line}: ${what}.`, 1)
+    throw new DdsError('EINI', `${file}:${line}: ${what}.`)
   }
   const warnings: RtpsIniWarning[] = []
   const warn = (line: number, message: string) => warnings.push({file, line, message})
@@ -114,7 +113,7 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     set('interface', host, entry)
   }
   // OpenDDS turns SPDP/SEDP/transport multicast on by default; chatdds does not follow that default
-  // (DESIGN: this host only unless told otherwise). config.multicast is true only when some applied
+  // (this host only unless told otherwise). config.multicast is true only when some applied
   // key explicitly says 1 (Fast DDS has one switch, so any explicit "on" wins over an explicit "off"),
   // false when multicast keys are present but all say 0, and left unset when no key mentions it.
   // Turning it on never removes the 127.0.0.1 unicast peers, and the engine keeps it on `interface`.

@@ -1,8 +1,7 @@
 /** Turns the DDS command-line options shared by `serve` and `spy` into a domain and a DdsConfig. */
-import {ChatddsError} from '../errors.js'
 import {parsePeer, resolveConfig, validateDomain} from './config.js'
 import {formatWarning, loadRtpsIni} from './rtpsIni.js'
-import {DEFAULT_DOMAIN, DdsError, type DdsConfig} from './types.js'
+import {DEFAULT_DOMAIN, type DdsConfig} from './types.js'
 
 export interface DdsSettingsOptions {
   /** --domain; overrides the rtps.ini's. */
@@ -17,7 +16,10 @@ export interface DdsSettingsOptions {
   onWarning?: (line: string) => void
 }
 
-/** Throws ChatddsError: exit 2 for a bad flag value, exit 1 (code EINI) for a broken rtps.ini. */
+/**
+ * Throws DdsError: code EINVAL for a bad flag value or setting (bad usage), EINI for an rtps.ini that cannot be read
+ * or is malformed.
+ */
 export function resolveDdsSettings(options: DdsSettingsOptions): {domain: number; config: Partial<DdsConfig>} {
   let config: Partial<DdsConfig> = {}
   let domain = options.domain
@@ -27,13 +29,8 @@ export function resolveDdsSettings(options: DdsSettingsOptions): {domain: number
     config = ini.config
     domain ??= ini.domain
   }
-  try {
-    if (options.interface) config = {...config, interface: options.interface}
-    if (options.peers?.length) config = {...config, initialPeers: [...(config.initialPeers ?? []), ...options.peers.map(parsePeer)]}
-    resolveConfig(config) // validates addresses and numbers now, so a bad value is a usage error, not a crash later
-    return {domain: validateDomain(domain ?? DEFAULT_DOMAIN), config}
-  } catch (error) {
-    if (error instanceof DdsError) throw new ChatddsError(error.code, error.message, 2)
-    throw error
-  }
+  if (options.interface) config = {...config, interface: options.interface}
+  if (options.peers?.length) config = {...config, initialPeers: [...(config.initialPeers ?? []), ...options.peers.map(parsePeer)]}
+  resolveConfig(config) // validates addresses and numbers now, so a bad value is a usage error, not a crash later
+  return {domain: validateDomain(domain ?? DEFAULT_DOMAIN), config}
 }

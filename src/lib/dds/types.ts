@@ -27,8 +27,8 @@ export interface DdsConfig {
   leaseDuration: number
   /** Multicast TTL. */
   ttl: number
-  /** Multicast group address for SPDP when multicast is on (InteropMulticastOverride). */
-  multicastAddress?: string
+  /** Multicast group address for SPDP when multicast is on (InteropMulticastOverride). Default 239.255.0.1. */
+  multicastAddress: string
   /** UDP socket buffer sizes in bytes. */
   socketBufferSize: number
 }
@@ -40,21 +40,28 @@ export interface ParticipantOptions {
   config?: Partial<DdsConfig>
 }
 
-export interface WriterQos {
+/** QoS of a writer or reader. A new field goes here, in participant.ts's ENDPOINT_DEFAULTS and nativeEndpointQos, and in the binding's ReadEndpointQos. */
+export interface EndpointQos {
   /** Default RELIABLE (the wire contract). */
   reliable?: boolean
   /** Default VOLATILE. */
   durability?: 'volatile' | 'transient-local'
   /** Default KEEP_ALL. */
   history?: {kind: 'keep-all'} | {kind: 'keep-last'; depth: number}
-  /** Max samples held in the writer history (KEEP_ALL back-pressure bound). */
+  /** Max samples held in the history (KEEP_ALL back-pressure bound). Default DEFAULT_MAX_SAMPLES. */
   maxSamples?: number
+  /** Default none. */
   partitions?: string[]
   /** Topic name; default `User Messages`. Every topic carries the type Chat::UserMessage (one string). */
   topic?: string
 }
 
-export type ReaderQos = WriterQos
+export interface WriterQos extends EndpointQos {
+  /** Seconds between the writer's heartbeats. Default DEFAULT_HEARTBEAT_PERIOD. */
+  heartbeatPeriod?: number
+}
+
+export type ReaderQos = EndpointQos
 
 /** One sample read from `User Messages`, with the parts of its SampleInfo chatdds uses. */
 export interface Sample {
@@ -95,7 +102,8 @@ export interface MatchedEvent {
 
 /** Errors thrown by the DDS library carry one of these codes. */
 export type DdsErrorCode =
-  | 'EINVAL' // bad argument, caught before native code
+  | 'EINVAL' // bad argument or setting (bad usage), caught before native code
+  | 'EINI' // an rtps.ini that cannot be read or is malformed
   | 'EDDS' // Fast DDS refused (return code in message)
   | 'ECLOSED' // entity already closed
   | 'EBUSY' // writer history full: retry later

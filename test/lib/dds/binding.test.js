@@ -185,6 +185,75 @@ describe('DDS binding', function () {
     assert.throws(() => participant.createReader(), {code: 'ECLOSED'})
   })
 
+  it('turns every bad argument into a DdsError with code EINVAL before native code', async () => {
+    const einval = (pattern) => (e) => e instanceof DdsError && e.code === 'EINVAL' && pattern.test(e.message)
+    assert.throws(() => new Participant({name: ''}), einval(/participant name must be a non-empty string/))
+    assert.throws(() => new Participant({config: {ttl: 256}}), einval(/^DDS setting ttl must be an integer from 1 to 255, got 256\.$/))
+    assert.throws(() => new Participant({config: {maxParticipantId: 1.5}}), einval(/^DDS setting maxParticipantId must be an integer/))
+    assert.throws(() => new Participant({config: {multicastAddress: 'group'}}), einval(/^DDS multicast address "group" is not an IPv4 address/))
+    const participant = open({domain: randomDomain(), name: 'wrapper-validation'})
+    assert.throws(() => participant.createWriter({maxSamples: 0}), einval(/^maxSamples must be a positive integer, got 0\.$/))
+    assert.throws(() => participant.createWriter({heartbeatPeriod: 0}), einval(/^heartbeatPeriod must be a number of seconds above 0, got 0\.$/))
+    assert.throws(() => participant.createWriter({durability: 'forever'}), einval(/^durability must be "volatile" or "transient-local"/))
+    assert.throws(() => participant.createReader({history: {kind: 'keep-some'}}), einval(/^history\.kind must be "keep-all" or "keep-last"/))
+    assert.throws(() => participant.createReader({reliable: 'yes'}), einval(/^reliable must be true or false/))
+    assert.throws(() => participant.createReader({partitions: ['']}), einval(/^Partition names must be non-empty strings\.$/))
+    assert.throws(() => participant.createReader({topic: ''}), einval(/^A topic name must be a non-empty string\.$/))
+    assert.throws(() => participant.createReader(null), einval(/^A reader QoS must be an object, got null\.$/))
+    const writer = participant.createWriter()
+    for (const seconds of [-1, Number.NaN, '1', 2 ** 31]) {
+      await assert.rejects(writer.waitForAcknowledgments(seconds), einval(/^waitForAcknowledgments takes a number of seconds from 0 to 2147483647/))
+    }
+    // The endpoint is unharmed, and a writer without readers has nothing left to acknowledge.
+    assert.equal(writer.write('after the bad calls').seq, 1)
+    assert.equal(await writer.waitForAcknowledgments(0), true)
+  })
+
+  it('waits for acknowledgments without blocking the event loop', async () => {
+    const domain = randomDomain()
+    const sub = start(process.execPath, [peer, 'sub', String(domain), '1'])
+    await waitForOutput(sub, (out) => out.includes('ready'))
+    const participant = open({domain, name: 'ack-writer'})
+    const writer = participant.createWriter()
+    await eventually(() => writer.matchedReaders === 1)
+    sub.kill('SIGSTOP') // the reader cannot acknowledge until a timer of ours lets it go on
+    const order = []
+    try {
+      await eventually(() => /\) T /.test(fs.readFileSync(`/proc/${sub.pid}/stat`, 'utf8')))
+      writer.write('ack me')
+      setTimeout(() => {
+        order.push('timer')
+        sub.kill('SIGCONT')
+      }, 50)
+      order.push(`acknowledged: ${await writer.waitForAcknowledgments(30)}`)
+    } finally {
+      sub.kill('SIGCONT')
+    }
+    assert.deepEqual(order, ['timer', 'acknowledged: true'])
+    assert.deepEqual(await sub.exited, {code: 0, signal: null})
+    assert.equal(sub.output().split('\n').filter((line) => line && line !== 'ready').join('\n'), '1 ack me')
+  })
+
+  it('resolves a pending acknowledgment wait with false when its writer closes', async () => {
+    const domain = randomDomain()
+    const sub = start(process.execPath, [peer, 'sub', String(domain), '1'])
+    await waitForOutput(sub, (out) => out.includes('ready'))
+    const participant = open({domain, name: 'ack-closer'})
+    const writer = participant.createWriter()
+    await eventually(() => writer.matchedReaders === 1)
+    sub.kill('SIGSTOP')
+    try {
+      await eventually(() => /\) T /.test(fs.readFileSync(`/proc/${sub.pid}/stat`, 'utf8')))
+      writer.write('never acknowledged')
+      const waiting = writer.waitForAcknowledgments(30)
+      setTimeout(() => writer.close(), 50)
+      assert.equal(await waiting, false)
+      assert.equal(writer.closed, true)
+    } finally {
+      sub.kill('SIGCONT')
+    }
+  })
+
   it('defaults to this host only: loopback interface, no multicast, unicast peers on 127.0.0.1 for 32+ participant ids', () => {
     const config = resolveConfig()
     assert.equal(config.interface, '127.0.0.1')
