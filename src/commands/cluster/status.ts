@@ -1,9 +1,8 @@
-import {Command} from '@oclif/core'
-
-import {runDirFlag} from '../../lib/cluster/flags.js'
+import {BaseCommand} from '../../cli/baseCommand.js'
+import {runDirFlag} from '../../cli/flags.js'
 import {clusterStatus, type ClusterStatus, statusReport} from '../../lib/cluster/index.js'
 
-export default class ClusterStatusCommand extends Command {
+export default class ClusterStatusCommand extends BaseCommand {
   static summary = 'Show the instances of a local cluster: alive/ready, clients, messages, DDS peers.'
 
   static description = `Reads the manifest in --dir (written by \`cluster up\`), then asks each instance for /readyz \

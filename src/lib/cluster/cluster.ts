@@ -81,8 +81,6 @@ export function assertNoRunningCluster(dir: string): void {
   }
 }
 
-const aborted = () => new ChatddsError('EABORTED', 'Stopped before the cluster was ready.')
-
 const describeExit = ({code, signal}: {code: number | null; signal: NodeJS.Signals | null}) =>
   signal ? `was killed by ${signal}` : `exited with code ${code}`
 
@@ -94,10 +92,14 @@ export function startFailure(instance: InstanceRecord, exit: {code: number | nul
   return new ClusterStartError('ESTART', `${instance.name} ${describeExit(exit)} before the cluster was ready; its whole log is ${instance.log}.`, instance.name, lastLines)
 }
 
+/** Why a started cluster ended: `stop()` was called, or every instance exited by itself. */
+export type ClusterEnd = 'stopped' | 'exited'
+
 /**
  * A running cluster. `start()` resolves once every instance is ready and connected to every other;
  * afterwards `exit` reports an instance that died (the others keep running) and `line` streams
  * the logs once `follow()` was called. `stop()` ends every instance; `detach()` leaves them running.
+ * `ended` resolves once the cluster is stopped, by `stop()` or because no instance is left.
  */
 export class Cluster extends EventEmitter<{
   progress: [status: string]
@@ -109,6 +111,9 @@ export class Cluster extends EventEmitter<{
   private readonly exited: boolean[] = []
   private readonly aborter = new AbortController()
   private stopping?: Promise<void>
+  private endedBy?: ClusterEnd
+  private resolveEnded!: (end: ClusterEnd) => void
+  readonly ended = new Promise<ClusterEnd>((resolve) => (this.resolveEnded = resolve))
   private detached = false
   private follower?: LogFollower
   private failStart?: (error: Error) => void
@@ -125,7 +130,8 @@ export class Cluster extends EventEmitter<{
     return this.exited.filter((gone) => !gone).length
   }
 
-  async start(): Promise<ReadyManifest> {
+  /** Resolves once the cluster is ready, or with undefined when `stop()` was called first. */
+  async start(): Promise<ReadyManifest | undefined> {
     const startedAt = Date.now()
     const {instances: count, basePort, domain, dir, detach} = this.options
     validateClusterOptions(this.options)
@@ -134,7 +140,7 @@ export class Cluster extends EventEmitter<{
     assertNoRunningCluster(dir)
     const range = count === 1 ? `port ${basePort}` : `ports ${basePort}-${basePort + count - 1}`
     for (let port = basePort; port < basePort + count; port++) await assertPortFree(port, range)
-    if (this.aborter.signal.aborted) throw aborted()
+    if (this.aborter.signal.aborted) return undefined
 
     writeFileSync(paths.config, renderRtpsIni({domain, instances: count, configFile: paths.config}))
     const manifest: Manifest = {
@@ -173,7 +179,8 @@ export class Cluster extends EventEmitter<{
     } catch (error) {
       const stoppedByCaller = this.aborter.signal.aborted
       await this.stop()
-      throw stoppedByCaller ? aborted() : error
+      if (stoppedByCaller) return undefined
+      throw error
     } finally {
       this.failStart = undefined
     }
@@ -197,8 +204,9 @@ export class Cluster extends EventEmitter<{
   }
 
   /** SIGTERM to every instance, SIGKILL to stragglers after STOP_GRACE_MS; marks the manifest stopped. Idempotent. */
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown()
+  stop(end: ClusterEnd = 'stopped'): Promise<void> {
+    this.endedBy ??= end
+    this.stopping ??= this.shutdown().then(() => this.resolveEnded(this.endedBy!))
     return this.stopping
   }
 
@@ -231,6 +239,7 @@ export class Cluster extends EventEmitter<{
     }
     this.follower?.poll() // its last lines come out before the report
     this.emit('exit', index, {...exit, lastLines})
+    if (this.running === 0) void this.stop('exited')
   }
 
   private timeout(range: string): {timer: NodeJS.Timeout; expired: Promise<never>} {
