@@ -6,10 +6,9 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {isAlive, isClusterInstance} from '../../dist/lib/cluster/processes.js'
-import {eventually, killAll, randomDomain, root, runCli, startCli, waitForOutput} from '../helpers.js'
+import {eventually, killAll, randomDomain, runCli, startCli, waitForOutput} from '../helpers.js'
 
 const READY_MS = 90_000
-const hasSpy = existsSync(path.join(root, 'dist', 'commands', 'spy.js'))
 
 function portFree(port) {
   return new Promise((resolve) => {
@@ -96,13 +95,21 @@ describe('chatdds cluster', function () {
     assert.deepEqual(manifest, manifestOf(dir))
     const [first, second, third] = manifest.instances
 
+    // One definition of ready: what `cluster up` said is what every /readyz says, at once.
+    const afterUp = await runCli(['cluster', 'status', '--json', ...common])
+    assert.equal(afterUp.code, 0, afterUp.stderr)
+    assert.deepEqual(
+      JSON.parse(afterUp.stdout).instances.map(({name, ready, state}) => ({name, ready, state})),
+      ['chat-1', 'chat-2', 'chat-3'].map((name) => ({name, ready: true, state: 'ready'})),
+    )
+
     // The ones that must see the message start first; --history covers a join that lands after the message.
     const text = `hello from the cluster test ${Math.random().toString(36).slice(2)}`
     const tails = [first, third].map((instance) => startCli(['tail', '--port', String(instance.port), '--count', '1', '--history', '5', '--timeout', '60']))
-    const spy = hasSpy ? startCli(['spy', '--count', '1', '--timeout', '60', '--domain', String(domain)]) : undefined
+    const spy = startCli(['spy', '--count', '1', '--timeout', '60', '--domain', String(domain)])
     await eventually(async () => (await metric(first.url, 'chatdds_clients')) >= 1 && (await metric(third.url, 'chatdds_clients')) >= 1, 30_000)
     // spy's reader is matched by the writer of the second instance: 3 instances + spy.
-    if (spy) await eventually(async () => (await getJson(new URL('readyz', second.url))).matchedReaders >= 4, 30_000)
+    await eventually(async () => (await getJson(new URL('readyz', second.url))).matchedReaders >= 4, 30_000)
 
     const send = await runCli(['send', '--port', String(second.port), text])
     assert.equal(send.code, 0, send.stderr)
@@ -111,13 +118,9 @@ describe('chatdds cluster', function () {
       assert.equal(code, 0, tail.output())
       assert.match(tail.output(), new RegExp(`: ${text}$`, 'm'))
     }
-    if (spy) {
-      const {code} = await spy.exited
-      assert.equal(code, 0, spy.output())
-      assert.ok(spy.output().includes(text), spy.output())
-    } else {
-      console.log('      (pending: spy part skipped, dist/commands/spy.js does not exist yet)')
-    }
+    const spied = await spy.exited
+    assert.equal(spied.code, 0, spy.output())
+    assert.ok(spy.output().includes(text), spy.output())
 
     const status = await runCli(['cluster', 'status', '--json', ...common])
     assert.equal(status.code, 0, status.stderr)

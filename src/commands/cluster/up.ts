@@ -20,8 +20,9 @@ export default class ClusterUp extends BaseCommand {
   static description = `Writes a run directory (--dir): rtps.ini (OpenDDS format, loopback only, loaded by every instance \
 with --dds-config), cluster.json (the manifest: instances, ports, pids, logs) and one log file per instance. Then starts \
 chat-1 … chat-N on ports --base-port … --base-port+N-1 and waits until every instance is ready and connected to every \
-other: each /readyz reports that its DDS writer matched all N readers, and a probe message written through each \
-instance (room chatdds.probe) has reached every instance. The rtps.ini's SpdpSendAddrs lists 127.0.0.1 at the SPDP \
+other: each /readyz answers 200 (the instance's own readiness, what \`cluster status\` shows) and reports that its DDS \
+writer matched all N readers, and a probe message written through each instance (room chatdds.probe) has reached \
+every instance. The rtps.ini's SpdpSendAddrs lists 127.0.0.1 at the SPDP \
 port of participant ids 0 … max(N, 8)+7 (RTPS formula 7400 + 250·domain + 10 + 2·id): every instance plus 8 more \
 participants, such as \`chatdds spy\`.
 

@@ -259,6 +259,7 @@ export class Cluster extends EventEmitter<{
       const readyz = this.lastReadyz[index]
       if (!readyz) return `${instance.name} does not answer ${instance.url}readyz`
       if (readyz.matchedReaders < count) return `${instance.name} matched ${readyz.matchedReaders} of ${count} readers`
+      if (!readyz.ready) return `${instance.name} is not ready (its /readyz answers 503, history hand-over ${readyz.historyHandOver ?? 'pending'})`
       return undefined
     })
     const waiting = states.filter((state): state is string => state !== undefined)
@@ -266,29 +267,42 @@ export class Cluster extends EventEmitter<{
     return waiting
   }
 
-  /** Every /readyz reports matchedReaders >= N, then a probe through each instance reaches every instance. */
+  /**
+   * Ready has one meaning, the instances' own: every /readyz answers 200 (what `cluster status` reports).
+   * Connected to every other: each writer matched all N readers, and a probe through each instance reached every instance.
+   */
   private async waitReady(): Promise<void> {
+    const {signal: abort} = this.aborter
+    const instances = this.manifest!.instances
+    await this.waitEveryReadyz()
+    this.probing = true
+    this.emit('progress', `probing: one message through each instance to every other`)
+    for (;;) {
+      try {
+        await probeMesh(instances, abort)
+        break
+      } catch (error) {
+        if (abort.aborted) throw error
+        await delay(250)
+      }
+    }
+    this.probing = false
+    // Checked again last, so that `cluster up` never returns "ready" while a /readyz says otherwise.
+    await this.waitEveryReadyz()
+  }
+
+  /** Until every /readyz answers 200 with matchedReaders >= N. */
+  private async waitEveryReadyz(): Promise<void> {
     const {signal: abort} = this.aborter
     const instances = this.manifest!.instances
     const count = instances.length
     for (;;) {
       abort.throwIfAborted()
       this.lastReadyz = await Promise.all(instances.map((instance) => fetchReadyz(instance.url, 1000)))
-      const matched = this.lastReadyz.filter((readyz) => readyz && readyz.matchedReaders >= count).length
-      this.emit('progress', `${matched}/${count} instances matched all ${count} DDS readers`)
-      if (matched === count) break
+      const ready = this.lastReadyz.filter((readyz) => readyz?.ready && readyz.matchedReaders >= count).length
+      this.emit('progress', `${ready}/${count} instances ready and matched with all ${count} DDS readers`)
+      if (ready === count) return
       await delay(100)
-    }
-    this.probing = true
-    this.emit('progress', `probing: one message through each instance to every other`)
-    for (;;) {
-      try {
-        await probeMesh(instances, abort)
-        return
-      } catch (error) {
-        if (abort.aborted) throw error
-        await delay(250)
-      }
     }
   }
 }
