@@ -1,12 +1,12 @@
 // End to end: `chatdds cluster up / status / logs / down` with real `chatdds serve` processes.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isAlive, isClusterInstance} from '../../dist/lib/cluster/processes.js'
-import {eventually, killAll, randomDomain, runCli, startCli, waitForOutput} from '../helpers.js'
+import {eventually, killAll, randomDomain, runCli, start, startCli, waitForOutput} from '../helpers.js'
 
 const READY_MS = 90_000
 
@@ -33,6 +33,21 @@ async function freeRange(count) {
 const oneLine = (text) => text.replace(/\s*\n ›\s+/g, ' ')
 
 const manifestOf = (dir) => JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8'))
+const writeManifestOf = (dir, manifest) => writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify(manifest, null, 2) + '\n')
+
+/**
+ * A process whose command line looks like this cluster's `chatdds serve` and whose /readyz answers 503, as a starting
+ * instance's does (a real one answers 503 for well under a second, too short to catch reliably). Prints its port.
+ */
+function startNotReadyInstance(config) {
+  const server = `
+    const body = JSON.stringify({ready: false, name: 'chat-3', matchedReaders: 1, matchedWriters: 1, peers: [], historyHandOver: 'pending'})
+    require('node:http').createServer((req, res) => {
+      res.writeHead(req.url === '/readyz' ? 503 : 404, {'content-type': 'application/json'})
+      res.end(req.url === '/readyz' ? body : '{}')
+    }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`
+  return start(process.execPath, ['-e', server, 'serve', '--dds-config', config])
+}
 
 async function getJson(url) {
   const response = await fetch(url, {headers: {connection: 'close'}})
@@ -247,6 +262,62 @@ describe('chatdds cluster', function () {
       assert.match(oneLine(up.stderr), /-n must be from 1 to 32 instances/)
     })
   }
+
+  it('status tells an instance that does not answer (stopped) from one that answers 503 (not ready)', async () => {
+    const base = await freeRange(2)
+    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {timeoutMs: READY_MS})
+    assert.equal(up.code, 0, up.stderr)
+    const manifest = JSON.parse(up.stdout)
+    const notReady = startNotReadyInstance(manifest.config)
+    const port = Number((await waitForOutput(notReady, (out) => /^\d+\n/.test(out))).trim())
+    writeManifestOf(dir, {
+      ...manifest,
+      instances: [...manifest.instances, {name: 'chat-3', port, url: `http://127.0.0.1:${port}/`, pid: notReady.pid, log: path.join(dir, 'chat-3.log')}],
+    })
+    const stopped = manifest.instances[1]
+    process.kill(stopped.pid, 'SIGSTOP')
+    try {
+      const json = await runCli(['cluster', 'status', '--json', '--dir', dir])
+      assert.equal(json.code, 0, json.stderr)
+      assert.deepEqual(
+        JSON.parse(json.stdout).instances.map(({name, alive, ready, state}) => ({name, alive, ready, state})),
+        [
+          {name: 'chat-1', alive: true, ready: true, state: 'ready'},
+          {name: 'chat-2', alive: true, ready: false, state: 'no answer'},
+          {name: 'chat-3', alive: true, ready: false, state: 'not ready'},
+        ],
+      )
+      const table = await runCli(['cluster', 'status', '--dir', dir])
+      assert.equal(table.code, 0, table.stderr)
+      assert.match(table.stdout, /^chat-1 +http:\S+ +\d+ +ready /m)
+      assert.match(table.stdout, /^chat-2 +http:\S+ +\d+ +no answer /m)
+      assert.match(table.stdout, /^chat-3 +http:\S+ +\d+ +not ready /m)
+    } finally {
+      process.kill(stopped.pid, 'SIGCONT')
+    }
+  })
+
+  it('down leaves alone a pid that now belongs to another program, and says so', async () => {
+    const base = await freeRange(2)
+    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {timeoutMs: READY_MS})
+    assert.equal(up.code, 0, up.stderr)
+    const manifest = JSON.parse(up.stdout)
+    const [first, second] = manifest.instances
+    // chat-2 is gone and its pid went to another program: what a reused pid looks like.
+    process.kill(second.pid, 'SIGKILL')
+    await gone([second.pid], 10_000)
+    const other = start('sleep', ['30'])
+    writeManifestOf(dir, {...manifest, instances: [first, {...second, pid: other.pid}]})
+
+    const down = await runCli(['cluster', 'down', '--dir', dir])
+    assert.equal(down.code, 0, down.stderr)
+    assert.match(down.stdout, /^Stopped chat-1; logs stay in /m)
+    assert.match(oneLine(down.stderr), /Left alone: the pids of chat-2 now belong to other programs\./)
+    assert.equal(isAlive(other.pid), true, `cluster down ended pid ${other.pid}, which is not chatdds`)
+    assert.equal(other.exitCode, null)
+    assert.equal(isAlive(first.pid), false, `chat-1 (pid ${first.pid}) still runs`)
+    assert.equal(manifestOf(dir).state, 'stopped')
+  })
 
   it('status, logs and down without a cluster say so and exit 0', async () => {
     const status = await runCli(['cluster', 'status', '--dir', dir])
