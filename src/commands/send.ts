@@ -1,10 +1,10 @@
-import {Args, Command, Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
-import * as clientFlags from '../lib/client/flags.js'
+import {BaseCommand} from '../cli/baseCommand.js'
+import {hostFlag, nameFlag, portFlag, secondsFlag} from '../cli/flags.js'
 import {readLines, type SentMessage, sendMessages} from '../lib/client/send.js'
-import {ChatddsError} from '../lib/errors.js'
 
-export default class Send extends Command {
+export default class Send extends BaseCommand {
   static summary = 'Send a message and wait until it came back through the cluster.'
 
   static description = `Connects to a chatdds server with the chatdds.v1 protocol, joins the room, sends the message and \
@@ -21,11 +21,11 @@ With TEXT "-", or no TEXT and piped stdin, every non-empty line of stdin is one 
   }
 
   static flags = {
-    port: clientFlags.port({char: 'p', description: 'Port of the chatdds server (`chatdds serve --port`).', required: true}),
-    host: clientFlags.host,
+    port: portFlag({char: 'p', description: 'Port of the chatdds server (`chatdds serve --port`).', required: true}),
+    host: hostFlag,
     room: Flags.string({char: 'r', description: 'Room to send to.', default: 'general'}),
-    name: clientFlags.name,
-    timeout: clientFlags.seconds({description: 'Seconds to wait for the connection, and for each message to come back.', default: 5}),
+    name: nameFlag,
+    timeout: secondsFlag({description: 'Seconds to wait for the connection, and for each message to come back.', default: 5}),
   }
 
   static examples = [
@@ -40,19 +40,14 @@ With TEXT "-", or no TEXT and piped stdin, every non-empty line of stdin is one 
     if (args.text === '' || (args.text === undefined && process.stdin.isTTY))
       this.error('No text to send; pass TEXT or pipe lines on stdin.', {exit: 2})
 
-    try {
-      return await sendMessages({
-        host: flags.host,
-        port: flags.port,
-        room: flags.room,
-        name: flags.name,
-        texts: fromStdin ? readLines(process.stdin) : [args.text!],
-        timeoutMs: flags.timeout * 1000,
-        onSent: (sent) => this.log(`sent ${sent.id} in ${sent.roundTripMs} ms`),
-      })
-    } catch (error) {
-      if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
-      throw error
-    }
+    return sendMessages({
+      host: flags.host,
+      port: flags.port,
+      room: flags.room,
+      name: flags.name,
+      texts: fromStdin ? readLines(process.stdin) : [args.text!],
+      timeoutMs: flags.timeout * 1000,
+      onSent: (sent) => this.log(`sent ${sent.id} in ${sent.roundTripMs} ms`),
+    })
   }
 }

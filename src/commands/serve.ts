@@ -1,22 +1,15 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
+import {BaseCommand} from '../cli/baseCommand.js'
+import {ddsFlags, logLevelFlag} from '../cli/flags.js'
+import {isStdoutOpen, stopped} from '../cli/signals.js'
 import {startInstance} from '../lib/chat/instance.js'
-import {ddsFlags} from '../lib/ddsFlags.js'
-import {createLogger, LOG_LEVELS, type LogLevel} from '../lib/chat/log.js'
-import {ChatddsError} from '../lib/errors.js'
-
-// Not Flags.option: oclif exits 1 on a value outside `options`, and bad usage is exit 2.
-const logLevel = Flags.custom<LogLevel>({
-  async parse(input) {
-    if ((LOG_LEVELS as readonly string[]).includes(input)) return input as LogLevel
-    throw new Error(`Expected one of ${LOG_LEVELS.join(', ')}, got "${input}"`)
-  },
-})
+import {createLogger, LOG_LEVELS} from '../lib/chat/log.js'
 
 /** Shutdown must finish well within 2 s of the signal. */
 const SHUTDOWN_BUDGET_MS = 1500
 
-export default class Serve extends Command {
+export default class Serve extends BaseCommand {
   static summary = 'Run one chat instance: a websocket server whose messages travel to the other instances over DDS.'
 
   static description = `Serves on one port: the browser page (GET /), /healthz, /readyz, /metrics, /presence and websockets. \
@@ -48,47 +41,30 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
     name: Flags.string({char: 'n', description: 'Instance name, shown to DDS peers [default: chat-<port>].'}),
     'max-payload': Flags.integer({description: 'Largest websocket frame in bytes; larger ones close the client with 1009.', default: 65_536, min: 1}),
     history: Flags.integer({description: 'Messages remembered per room for chatdds.v1 history and resume.', default: 100, min: 0}),
-    'log-level': logLevel({description: `Lowest level logged: ${LOG_LEVELS.join(', ')} [default: info].`, helpValue: LOG_LEVELS.join('|')}),
+    'log-level': logLevelFlag({description: `Lowest level logged: ${LOG_LEVELS.join(', ')} [default: info].`, helpValue: LOG_LEVELS.join('|')}),
     quiet: Flags.boolean({char: 'q', description: 'Log warnings and errors only (--log-level warn).', exclusive: ['log-level']}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
-    let stdoutOpen = true
-    const stopped = new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'))
-      process.once('SIGTERM', () => resolve('SIGTERM'))
-      // Started with an IPC channel (cluster up): the channel ends when the parent dies.
-      if (process.channel) process.once('disconnect', () => resolve('parent process gone'))
-      // The parent may have died while this process was still loading (the event is then long gone).
-      if (process.send !== undefined && !process.connected) resolve('parent process gone')
-      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-        stdoutOpen = false
-        if (error.code === 'EPIPE') resolve('stdout closed')
-      })
+    // Installed before the (slow) start, so that a signal during it still shuts down cleanly.
+    const stop = this.stopSignal({parentChannel: true, stdoutClosed: true})
+    const logger = createLogger(flags['log-level'] ?? (flags.quiet ? 'warn' : 'info'), (line) => isStdoutOpen() && this.log(line))
+    const server = await startInstance({
+      port: flags.port,
+      host: flags.host,
+      domain: flags.domain,
+      ddsConfig: flags['dds-config'],
+      interface: flags.interface,
+      peers: flags.peer,
+      name: flags.name,
+      maxPayload: flags['max-payload'],
+      historyDepth: flags.history,
+      logger,
+      onConfigWarning: (line) => this.logToStderr(`warning: ${line}`),
     })
-    const logger = createLogger(flags['log-level'] ?? (flags.quiet ? 'warn' : 'info'), (line) => stdoutOpen && this.log(line))
-    let server
-    try {
-      server = await startInstance({
-        port: flags.port,
-        host: flags.host,
-        domain: flags.domain,
-        ddsConfig: flags['dds-config'],
-        interface: flags.interface,
-        peers: flags.peer,
-        name: flags.name,
-        maxPayload: flags['max-payload'],
-        historyDepth: flags.history,
-        logger,
-        onConfigWarning: (line) => this.logToStderr(`warning: ${line}`),
-      })
-    } catch (error) {
-      if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
-      throw error
-    }
 
-    logger.info(`Shutting down (${await stopped})`)
+    logger.info(`Shutting down (${await stopped(stop)})`)
     await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS).unref())])
     this.exit(0)
   }

@@ -1,11 +1,12 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/baseCommand.js'
+import {ddsFlags} from '../cli/flags.js'
 import {resolveDdsSettings} from '../lib/dds/settings.js'
 import {startSpy, type SpiedSample} from '../lib/spy.js'
-import {ddsFlags} from '../lib/ddsFlags.js'
-import {ChatddsError} from '../lib/errors.js'
-import {clock, color, exitOnEpipe} from '../lib/ui.js'
+import {clock, color} from '../lib/ui.js'
 
-export default class Spy extends Command {
+export default class Spy extends BaseCommand {
   static summary = 'Join the DDS domain directly and print every "User Messages" sample, with where it came from.'
 
   static description = `Spy is a plain DDS reader (RELIABLE, VOLATILE), like the reference servers' reader: it sees what \
@@ -36,40 +37,32 @@ Exits 0 after --count samples; with --timeout, exits 1 if fewer than --count arr
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Spy)
-    exitOnEpipe()
     const print = (line: string) => process.stdout.write(line + '\n')
-    try {
-      const {domain, config} = resolveDdsSettings({
-        domain: flags.domain,
-        ddsConfig: flags['dds-config'],
-        interface: flags.interface,
-        peers: flags.peer,
-        onWarning: (line) => this.logToStderr(`warning: ${line}`),
-      })
-      const spy = startSpy({
-        domain,
-        config,
-        count: flags.count,
-        timeout: flags.timeout,
-        onSample: (sample) => print(flags.json ? JSON.stringify(sampleJson(sample)) : sampleLine(sample)),
-        onParticipant: flags.participants
-          ? (event) =>
-              print(
-                flags.json
-                  ? JSON.stringify({event: 'participant', status: event.kind, name: event.name, guidPrefix: event.guidPrefix, time: new Date(event.at).toISOString()})
-                  : `${clock(event.at)} ${event.kind === 'joined' ? color.green('+') : color.red('-')} participant ${color.bold(event.name || '(unnamed)')} ${color.dim(event.guidPrefix)} ${event.kind}`,
-              )
-          : undefined,
-      })
-      if (!flags.json) this.logToStderr(color.dim(`spying on "User Messages" in DDS domain ${domain}; Ctrl-C to stop`))
-      const stop = () => spy.close()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-      await spy.done
-    } catch (error) {
-      if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
-      throw error
-    }
+    const {domain, config} = resolveDdsSettings({
+      domain: flags.domain,
+      ddsConfig: flags['dds-config'],
+      interface: flags.interface,
+      peers: flags.peer,
+      onWarning: (line) => this.logToStderr(`warning: ${line}`),
+    })
+    const spy = startSpy({
+      domain,
+      config,
+      count: flags.count,
+      timeout: flags.timeout,
+      onSample: (sample) => print(flags.json ? JSON.stringify(sampleJson(sample)) : sampleLine(sample)),
+      onParticipant: flags.participants
+        ? (event) =>
+            print(
+              flags.json
+                ? JSON.stringify({event: 'participant', status: event.kind, name: event.name, guidPrefix: event.guidPrefix, time: new Date(event.at).toISOString()})
+                : `${clock(event.at)} ${event.kind === 'joined' ? color.green('+') : color.red('-')} participant ${color.bold(event.name || '(unnamed)')} ${color.dim(event.guidPrefix)} ${event.kind}`,
+            )
+        : undefined,
+    })
+    if (!flags.json) this.logToStderr(color.dim(`spying on "User Messages" in DDS domain ${domain}; Ctrl-C to stop`))
+    this.stopSignal().addEventListener('abort', () => spy.close())
+    await spy.done
   }
 }
 

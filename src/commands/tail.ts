@@ -1,12 +1,12 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
-import * as clientFlags from '../lib/client/flags.js'
+import {BaseCommand} from '../cli/baseCommand.js'
+import {hostFlag, nameFlag, nonNegativeIntegerFlag, portsFlag, positiveIntegerFlag, secondsFlag} from '../cli/flags.js'
 import {type MessageFrame, messageRecord} from '../lib/wire/index.js'
 import {tail, type TailResult} from '../lib/client/tail.js'
-import {ChatddsError} from '../lib/errors.js'
-import {clock, color, errColor, exitOnEpipe} from '../lib/ui.js'
+import {clock, color, errColor} from '../lib/ui.js'
 
-export default class Tail extends Command {
+export default class Tail extends BaseCommand {
   static summary = 'Print chat messages as they arrive.'
 
   static description = `Joins the rooms on a chatdds server (chatdds.v1) and prints every message, one per line: \
@@ -22,17 +22,17 @@ simply ends it (exit 0). Ctrl-C exits 0.
 one JSON document at exit, because a stream is only useful while it streams (pipe it into jq, or head -n).`
 
   static flags = {
-    port: clientFlags.ports({
+    port: portsFlag({
       char: 'p',
       description: 'Port(s) of chatdds servers: 7000 or 7000,7001,7002; reconnects rotate through them.',
       required: true,
     }),
-    host: clientFlags.host,
+    host: hostFlag,
     room: Flags.string({char: 'r', description: 'Room to follow (repeat for several).', multiple: true, default: ['general']}),
-    count: clientFlags.positiveInteger({char: 'n', description: 'Exit 0 after this many messages.'}),
-    timeout: clientFlags.seconds({description: 'Stop after this many seconds (exit 1 if --count was not reached, else 0).'}),
-    history: clientFlags.nonNegativeInteger({description: 'First print the last N messages of each room.'}),
-    name: clientFlags.name,
+    count: positiveIntegerFlag({char: 'n', description: 'Exit 0 after this many messages.'}),
+    timeout: secondsFlag({description: 'Stop after this many seconds (exit 1 if --count was not reached, else 0).'}),
+    history: nonNegativeIntegerFlag({description: 'First print the last N messages of each room.'}),
+    name: nameFlag,
     json: Flags.boolean({description: 'Print NDJSON: one JSON object per message, as it arrives.'}),
   }
 
@@ -47,8 +47,6 @@ one JSON document at exit, because a stream is only useful while it streams (pip
   ]
 
   async run(): Promise<TailResult> {
-    // `chatdds tail | head -3`: a closed stdout is the normal end.
-    exitOnEpipe()
     const {flags} = await this.parse(Tail)
     const print = flags.json
       ? (message: MessageFrame) => process.stdout.write(JSON.stringify(messageRecord(message)) + '\n')
@@ -67,18 +65,8 @@ one JSON document at exit, because a stream is only useful while it streams (pip
       print,
       (notice) => process.stderr.write(errColor.yellow(notice) + '\n'),
     )
-    const stop = () => void session.close()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    try {
-      return await session.done
-    } catch (error) {
-      if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
-      throw error
-    } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-    }
+    this.stopSignal().addEventListener('abort', () => void session.close())
+    return session.done
   }
 }
 

@@ -28,11 +28,3 @@ export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()
   return [color.bold(line(header)), ...rows.map(line)].join('\n')
 }
-
-/** Ends the process quietly when stdout is a closed pipe (`chatdds tail | head`). */
-export function exitOnEpipe(): void {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0)
-    throw err
-  })
-}

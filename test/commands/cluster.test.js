@@ -1,15 +1,14 @@
 // End to end: `chatdds cluster up / status / logs / down` with real `chatdds serve` processes.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isAlive, isClusterInstance} from '../../dist/lib/cluster/processes.js'
-import {eventually, killAll, randomDomain, root, runCli, startCli, waitForOutput} from '../helpers.js'
+import {eventually, killAll, randomDomain, runCli, start, startCli, waitForOutput} from '../helpers.js'
 
 const READY_MS = 90_000
-const hasSpy = existsSync(path.join(root, 'dist', 'commands', 'spy.js'))
 
 function portFree(port) {
   return new Promise((resolve) => {
@@ -34,6 +33,21 @@ async function freeRange(count) {
 const oneLine = (text) => text.replace(/\s*\n ›\s+/g, ' ')
 
 const manifestOf = (dir) => JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8'))
+const writeManifestOf = (dir, manifest) => writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify(manifest, null, 2) + '\n')
+
+/**
+ * A process whose command line looks like this cluster's `chatdds serve` and whose /readyz answers 503, as a starting
+ * instance's does (a real one answers 503 for well under a second, too short to catch reliably). Prints its port.
+ */
+function startNotReadyInstance(config) {
+  const server = `
+    const body = JSON.stringify({ready: false, name: 'chat-3', matchedReaders: 1, matchedWriters: 1, peers: [], historyHandOver: 'pending'})
+    require('node:http').createServer((req, res) => {
+      res.writeHead(req.url === '/readyz' ? 503 : 404, {'content-type': 'application/json'})
+      res.end(req.url === '/readyz' ? body : '{}')
+    }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`
+  return start(process.execPath, ['-e', server, 'serve', '--dds-config', config])
+}
 
 async function getJson(url) {
   const response = await fetch(url, {headers: {connection: 'close'}})
@@ -96,13 +110,21 @@ describe('chatdds cluster', function () {
     assert.deepEqual(manifest, manifestOf(dir))
     const [first, second, third] = manifest.instances
 
+    // One definition of ready: what `cluster up` said is what every /readyz says, at once.
+    const afterUp = await runCli(['cluster', 'status', '--json', ...common])
+    assert.equal(afterUp.code, 0, afterUp.stderr)
+    assert.deepEqual(
+      JSON.parse(afterUp.stdout).instances.map(({name, ready, state}) => ({name, ready, state})),
+      ['chat-1', 'chat-2', 'chat-3'].map((name) => ({name, ready: true, state: 'ready'})),
+    )
+
     // The ones that must see the message start first; --history covers a join that lands after the message.
     const text = `hello from the cluster test ${Math.random().toString(36).slice(2)}`
     const tails = [first, third].map((instance) => startCli(['tail', '--port', String(instance.port), '--count', '1', '--history', '5', '--timeout', '60']))
-    const spy = hasSpy ? startCli(['spy', '--count', '1', '--timeout', '60', '--domain', String(domain)]) : undefined
+    const spy = startCli(['spy', '--count', '1', '--timeout', '60', '--domain', String(domain)])
     await eventually(async () => (await metric(first.url, 'chatdds_clients')) >= 1 && (await metric(third.url, 'chatdds_clients')) >= 1, 30_000)
     // spy's reader is matched by the writer of the second instance: 3 instances + spy.
-    if (spy) await eventually(async () => (await getJson(new URL('readyz', second.url))).matchedReaders >= 4, 30_000)
+    await eventually(async () => (await getJson(new URL('readyz', second.url))).matchedReaders >= 4, 30_000)
 
     const send = await runCli(['send', '--port', String(second.port), text])
     assert.equal(send.code, 0, send.stderr)
@@ -111,13 +133,9 @@ describe('chatdds cluster', function () {
       assert.equal(code, 0, tail.output())
       assert.match(tail.output(), new RegExp(`: ${text}$`, 'm'))
     }
-    if (spy) {
-      const {code} = await spy.exited
-      assert.equal(code, 0, spy.output())
-      assert.ok(spy.output().includes(text), spy.output())
-    } else {
-      console.log('      (pending: spy part skipped, dist/commands/spy.js does not exist yet)')
-    }
+    const spied = await spy.exited
+    assert.equal(spied.code, 0, spy.output())
+    assert.ok(spy.output().includes(text), spy.output())
 
     const status = await runCli(['cluster', 'status', '--json', ...common])
     assert.equal(status.code, 0, status.stderr)
@@ -244,6 +262,62 @@ describe('chatdds cluster', function () {
       assert.match(oneLine(up.stderr), /-n must be from 1 to 32 instances/)
     })
   }
+
+  it('status tells an instance that does not answer (stopped) from one that answers 503 (not ready)', async () => {
+    const base = await freeRange(2)
+    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {timeoutMs: READY_MS})
+    assert.equal(up.code, 0, up.stderr)
+    const manifest = JSON.parse(up.stdout)
+    const notReady = startNotReadyInstance(manifest.config)
+    const port = Number((await waitForOutput(notReady, (out) => /^\d+\n/.test(out))).trim())
+    writeManifestOf(dir, {
+      ...manifest,
+      instances: [...manifest.instances, {name: 'chat-3', port, url: `http://127.0.0.1:${port}/`, pid: notReady.pid, log: path.join(dir, 'chat-3.log')}],
+    })
+    const stopped = manifest.instances[1]
+    process.kill(stopped.pid, 'SIGSTOP')
+    try {
+      const json = await runCli(['cluster', 'status', '--json', '--dir', dir])
+      assert.equal(json.code, 0, json.stderr)
+      assert.deepEqual(
+        JSON.parse(json.stdout).instances.map(({name, alive, ready, state}) => ({name, alive, ready, state})),
+        [
+          {name: 'chat-1', alive: true, ready: true, state: 'ready'},
+          {name: 'chat-2', alive: true, ready: false, state: 'no answer'},
+          {name: 'chat-3', alive: true, ready: false, state: 'not ready'},
+        ],
+      )
+      const table = await runCli(['cluster', 'status', '--dir', dir])
+      assert.equal(table.code, 0, table.stderr)
+      assert.match(table.stdout, /^chat-1 +http:\S+ +\d+ +ready /m)
+      assert.match(table.stdout, /^chat-2 +http:\S+ +\d+ +no answer /m)
+      assert.match(table.stdout, /^chat-3 +http:\S+ +\d+ +not ready /m)
+    } finally {
+      process.kill(stopped.pid, 'SIGCONT')
+    }
+  })
+
+  it('down leaves alone a pid that now belongs to another program, and says so', async () => {
+    const base = await freeRange(2)
+    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {timeoutMs: READY_MS})
+    assert.equal(up.code, 0, up.stderr)
+    const manifest = JSON.parse(up.stdout)
+    const [first, second] = manifest.instances
+    // chat-2 is gone and its pid went to another program: what a reused pid looks like.
+    process.kill(second.pid, 'SIGKILL')
+    await gone([second.pid], 10_000)
+    const other = start('sleep', ['30'])
+    writeManifestOf(dir, {...manifest, instances: [first, {...second, pid: other.pid}]})
+
+    const down = await runCli(['cluster', 'down', '--dir', dir])
+    assert.equal(down.code, 0, down.stderr)
+    assert.match(down.stdout, /^Stopped chat-1; logs stay in /m)
+    assert.match(oneLine(down.stderr), /Left alone: the pids of chat-2 now belong to other programs\./)
+    assert.equal(isAlive(other.pid), true, `cluster down ended pid ${other.pid}, which is not chatdds`)
+    assert.equal(other.exitCode, null)
+    assert.equal(isAlive(first.pid), false, `chat-1 (pid ${first.pid}) still runs`)
+    assert.equal(manifestOf(dir).state, 'stopped')
+  })
 
   it('status, logs and down without a cluster say so and exit 0', async () => {
     const status = await runCli(['cluster', 'status', '--dir', dir])

@@ -7,6 +7,33 @@ import path from 'node:path'
 import {eventually, freePort, killAll, randomDomain, root, runCli, waitForOutput} from '../helpers.js'
 import {openSocket, startServe, unwrap} from './serveSupport.js'
 
+/** Resolves once the process has exited and its stdout and stderr have ended: its output is then all there is. */
+async function allOutput(child) {
+  const ended = (stream) => (stream.closed ? undefined : new Promise((resolve) => stream.once('close', resolve)))
+  await Promise.all([child.exited, ended(child.stdout), ended(child.stderr)])
+  return child.output()
+}
+
+/** A raw TCP client that completes the websocket upgrade, then never reads or answers anything (not even a close). */
+async function deafSocket(port) {
+  const socket = net.connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  const key = Buffer.from('chatdds-deaf-key').toString('base64')
+  socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+  let head = ''
+  await new Promise((resolve, reject) => {
+    socket.on('data', function onData(chunk) {
+      head += chunk
+      if (!head.includes('\r\n\r\n')) return
+      socket.off('data', onData)
+      socket.pause()
+      resolve()
+    })
+    socket.once('close', () => reject(new Error(`closed before the upgrade: ${head}`)))
+  })
+  return {socket, head}
+}
+
 describe('chatdds serve', () => {
   afterEach(() => killAll())
 
@@ -43,6 +70,35 @@ describe('chatdds serve', () => {
     assert.match(child.output(), /Shutting down \(parent process gone\)/)
   })
 
+  it('shuts down cleanly (1001, exit 0) when its stdout is a closed pipe', async () => {
+    const {child, port} = await startServe()
+    await waitForOutput(child, (out) => out.includes(`Server is listening on ${port}!`))
+    const ws = await openSocket(port)
+    child.stdout.destroy()
+    // The next log line ("Writing message …") meets the closed pipe.
+    ws.send('hello into a closed stdout')
+    assert.equal((await ws.closed).code, 1001)
+    assert.deepEqual(await child.exited, {code: 0, signal: null})
+  })
+
+  it('exits 0 on SIGTERM even when a websocket client never answers the 1001 close', async () => {
+    const {child, port} = await startServe()
+    await waitForOutput(child, (out) => out.includes(`Server is listening on ${port}!`))
+    const {socket, head} = await deafSocket(port)
+    try {
+      assert.match(head, /^HTTP\/1\.1 101 /)
+      const start = Date.now()
+      child.kill('SIGTERM')
+      const exit = await Promise.race([child.exited, new Promise((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000))])
+      const elapsed = Date.now() - start
+      assert.deepEqual(exit, {code: 0, signal: null}, child.output())
+      console.log(`      exited ${elapsed} ms after SIGTERM with a client that ignores the close (budget: 1.5 s)`)
+      assert.match(child.output(), /Shutting down \(SIGTERM\)/)
+    } finally {
+      socket.destroy()
+    }
+  })
+
   it('refuses a port in use: exit 1 and a sentence that says what to do', async () => {
     const blocker = net.createServer()
     await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve))
@@ -63,10 +119,13 @@ describe('chatdds serve', () => {
     writeFileSync(file, `[common]\nDCPSDebugLevel=4\n\n[domain/${domain}]\n`)
     try {
       const {child} = await startServe(['-DCPSConfigFile', file, '--quiet'], {domain: false})
-      assert.doesNotMatch(child.output(), /Server is listening/)
-      assert.match(child.output(), new RegExp(`warning: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: key DCPSDebugLevel is not applied`))
+      // It answered /healthz, so it was listening; --quiet kept that line (and every info line) out of its whole output.
       child.kill('SIGTERM')
+      const out = await allOutput(child)
       assert.equal((await child.exited).code, 0)
+      assert.match(out, new RegExp(`warning: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: key DCPSDebugLevel is not applied`))
+      assert.doesNotMatch(out, /Server is listening/)
+      assert.doesNotMatch(out, /Shutting down/)
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
@@ -82,9 +141,9 @@ describe('chatdds serve', () => {
     writeFileSync(file, `[domain/${domain}]\n`)
     try {
       const fromFile = await startServe(['--dds-config', file], {domain: false})
-      assert.match(fromFile.child.output(), new RegExp(`Joined DDS domain ${domain} as`))
+      assert.match(await waitForOutput(fromFile.child, (out) => out.includes('Joined DDS domain')), new RegExp(`Joined DDS domain ${domain} as`))
       const overridden = await startServe(['--dds-config', file, '--domain', String(domain === 219 ? 218 : domain + 1)], {domain: false})
-      assert.match(overridden.child.output(), new RegExp(`Joined DDS domain ${domain === 219 ? 218 : domain + 1} as`))
+      assert.match(await waitForOutput(overridden.child, (out) => out.includes('Joined DDS domain')), new RegExp(`Joined DDS domain ${domain === 219 ? 218 : domain + 1} as`))
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
@@ -106,8 +165,13 @@ describe('chatdds serve', () => {
 
   it('starts with the reference example\'s rtps.ini and prints no warning', async () => {
     const reference = path.join(root, 'test', 'fixtures', 'ini', 'reference.ini')
-    const {child} = await startServe(['-DCPSConfigFile', reference])
-    assert.doesNotMatch(child.output(), /warning/)
+    const {child, port} = await startServe(['-DCPSConfigFile', reference])
+    await waitForOutput(child, (out) => out.includes(`Server is listening on ${port}!`))
+    // Warnings go to stderr before the server listens; the whole output, once it ended, holds every one.
+    child.kill('SIGTERM')
+    const out = await allOutput(child)
+    assert.match(out, /Joined DDS domain \d+ as/)
+    assert.doesNotMatch(out, /warning/)
   })
 
   it('refuses bad usage with exit 2', async () => {

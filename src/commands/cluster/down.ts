@@ -1,9 +1,8 @@
-import {Command} from '@oclif/core'
-
-import {runDirFlag} from '../../lib/cluster/flags.js'
+import {BaseCommand} from '../../cli/baseCommand.js'
+import {runDirFlag} from '../../cli/flags.js'
 import {type DownResult, stopCluster} from '../../lib/cluster/index.js'
 
-export default class ClusterDown extends Command {
+export default class ClusterDown extends BaseCommand {
   static summary = 'Stop a local cluster started with `cluster up`.'
 
   static description = `Sends SIGTERM to every instance listed in the manifest in --dir (and to a foreground \

@@ -1,11 +1,10 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
-import {runDirFlag} from '../../lib/cluster/flags.js'
+import {BaseCommand} from '../../cli/baseCommand.js'
+import {runDirFlag} from '../../cli/flags.js'
 import {clusterLogs, followClusterLogs, logLine} from '../../lib/cluster/index.js'
-import {ChatddsError} from '../../lib/errors.js'
-import {exitOnEpipe} from '../../lib/ui.js'
 
-export default class ClusterLogs extends Command {
+export default class ClusterLogs extends BaseCommand {
   static summary = 'Print the logs of a local cluster\'s instances.'
 
   static description = `Prints each instance's log file (stdout and stderr of its \`chatdds serve\`), every line \
@@ -26,15 +25,8 @@ instance is left running. No cluster in --dir: says so and exits 0.`
   }
 
   async run(): Promise<void> {
-    exitOnEpipe()
     const {flags} = await this.parse(ClusterLogs)
-    let logs
-    try {
-      logs = clusterLogs(flags.dir, {instance: flags.instance, lines: flags.lines})
-    } catch (error) {
-      if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
-      throw error
-    }
+    const logs = clusterLogs(flags.dir, {instance: flags.instance, lines: flags.lines})
     if (!logs.manifest) {
       this.log(`No cluster in ${logs.runDir}; start one with \`chatdds cluster up\`.`)
       return
@@ -47,14 +39,7 @@ instance is left running. No cluster in --dir: says so and exits 0.`
       const log = logs.logs[position]
       this.log(logLine(log.name, log.index, width, line))
     })
-    const stop = () => following.close()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    try {
-      await following.ended
-    } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-    }
+    this.stopSignal().addEventListener('abort', () => following.close())
+    await following.ended
   }
 }

@@ -1,14 +1,16 @@
-import {Command} from '@oclif/core'
-
-import {runDirFlag} from '../../lib/cluster/flags.js'
+import {BaseCommand} from '../../cli/baseCommand.js'
+import {runDirFlag} from '../../cli/flags.js'
 import {clusterStatus, type ClusterStatus, statusReport} from '../../lib/cluster/index.js'
 
-export default class ClusterStatusCommand extends Command {
+export default class ClusterStatusCommand extends BaseCommand {
   static summary = 'Show the instances of a local cluster: alive/ready, clients, messages, DDS peers.'
 
   static description = `Reads the manifest in --dir (written by \`cluster up\`), then asks each instance for /readyz \
 (ready, matched DDS readers and writers, discovered peers) and /metrics (connected clients, messages in from and out to \
 websocket clients).
+
+STATE (and "state" in --json) is ready (/readyz answers 200), not ready (it answers 503: DDS or the history hand-over \
+is not done), no answer (the process runs but does not answer HTTP, e.g. stopped or hung) or dead.
 
 Exit status is 0 whenever the status could be read, also when there is no cluster in --dir (it says so; with --json, \
 "found": false) or when instances are dead (STATE dead; "alive": false): status reports, it does not judge.`

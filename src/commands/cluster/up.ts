@@ -1,5 +1,6 @@
-import {Command, Flags, ux} from '@oclif/core'
+import {Flags, ux} from '@oclif/core'
 
+import {BaseCommand} from '../../cli/baseCommand.js'
 import {
   Cluster,
   ClusterStartError,
@@ -12,17 +13,16 @@ import {
   type ReadyManifest,
   validateClusterOptions,
 } from '../../lib/cluster/index.js'
-import {ChatddsError} from '../../lib/errors.js'
-import {exitOnEpipe} from '../../lib/ui.js'
 
-export default class ClusterUp extends Command {
+export default class ClusterUp extends BaseCommand {
   static summary = 'Start a local chat cluster: N `chatdds serve` instances that exchange messages over DDS.'
 
   static description = `Writes a run directory (--dir): rtps.ini (OpenDDS format, loopback only, loaded by every instance \
 with --dds-config), cluster.json (the manifest: instances, ports, pids, logs) and one log file per instance. Then starts \
 chat-1 … chat-N on ports --base-port … --base-port+N-1 and waits until every instance is ready and connected to every \
-other: each /readyz reports that its DDS writer matched all N readers, and a probe message written through each \
-instance (room chatdds.probe) has reached every instance. The rtps.ini's SpdpSendAddrs lists 127.0.0.1 at the SPDP \
+other: each /readyz answers 200 (the instance's own readiness, what \`cluster status\` shows) and reports that its DDS \
+writer matched all N readers, and a probe message written through each instance (room chatdds.probe) has reached \
+every instance. The rtps.ini's SpdpSendAddrs lists 127.0.0.1 at the SPDP \
 port of participant ids 0 … max(N, 8)+7 (RTPS formula 7400 + 250·domain + 10 + 2·id): every instance plus 8 more \
 participants, such as \`chatdds spy\`.
 
@@ -56,7 +56,6 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
   }
 
   async run(): Promise<ReadyManifest | undefined> {
-    exitOnEpipe()
     const {flags} = await this.parse(ClusterUp)
     const options = {
       instances: flags.instances,
@@ -66,50 +65,29 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       detach: flags.detach,
       timeoutMs: flags.timeout * 1000,
     }
-    try {
-      validateClusterOptions(options)
-    } catch (error) {
-      this.fail(error)
-    }
+    validateClusterOptions(options)
     const cluster = new Cluster(options)
-    let stoppedBy: 'signal' | 'exit' | undefined
-    let finished!: () => void
-    const done = new Promise<void>((resolve) => (finished = resolve))
-    const stop = (reason: 'signal' | 'exit') => {
-      stoppedBy ??= reason
-      void cluster.stop().then(finished)
+    // A second Ctrl-C must not cut short the stopping of the instances.
+    this.stopSignal({ignoreRepeats: true}).addEventListener('abort', () => void cluster.stop())
+    const manifest = await this.start(cluster, flags.instances)
+    if (!manifest) return undefined
+    if (flags.detach) {
+      cluster.detach()
+      if (!this.jsonEnabled()) this.log(readyReport(manifest, flags.dir, true))
+      return manifest
     }
-    const onSignal = () => stop('signal')
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    try {
-      const manifest = await this.start(cluster, flags.instances)
-      if (!manifest) return undefined
-      if (flags.detach) {
-        cluster.detach()
-        if (!this.jsonEnabled()) this.log(readyReport(manifest, flags.dir, true))
-        return manifest
-      }
-      if (this.jsonEnabled()) {
-        this.logJson(manifest)
-      } else {
-        this.log(readyReport(manifest, flags.dir, false))
-        const names = manifest.instances.map((instance) => instance.name)
-        const width = Math.max(...names.map((name) => name.length))
-        cluster.on('line', (index, line) => this.log(logLine(names[index], index, width, line)))
-        cluster.follow()
-      }
-      cluster.on('exit', (index, exit) => {
-        this.logToStderr(exitReport(manifest.instances[index].name, exit, cluster.running))
-        if (cluster.running === 0) stop('exit')
-      })
-      await done
-      if (stoppedBy === 'exit') this.error(`Every instance has exited; their logs are in ${manifest.runDir}.`, {exit: 1})
-      return undefined
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+    if (this.jsonEnabled()) {
+      this.logJson(manifest)
+    } else {
+      this.log(readyReport(manifest, flags.dir, false))
+      const names = manifest.instances.map((instance) => instance.name)
+      const width = Math.max(...names.map((name) => name.length))
+      cluster.on('line', (index, line) => this.log(logLine(names[index], index, width, line)))
+      cluster.follow()
     }
+    cluster.on('exit', (index, exit) => this.logToStderr(exitReport(manifest.instances[index].name, exit, cluster.running)))
+    if ((await cluster.ended) === 'exited') this.error(`Every instance has exited; their logs are in ${manifest.runDir}.`, {exit: 1})
+    return undefined
   }
 
   /** Starts the cluster with a spinner on a terminal; undefined when a signal stopped it first. */
@@ -121,20 +99,14 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
     }
     try {
       const manifest = await cluster.start()
-      if (spinner) ux.action.stop(`ready in ${(manifest.readyMs / 1000).toFixed(1)} s`)
+      if (spinner) ux.action.stop(manifest ? `ready in ${(manifest.readyMs / 1000).toFixed(1)} s` : 'failed')
       return manifest
     } catch (error) {
       if (spinner) ux.action.stop('failed')
-      if (error instanceof ChatddsError && error.code === 'EABORTED') return undefined
       if (error instanceof ClusterStartError && error.instance && error.lastLines.length > 0) {
         this.logToStderr(lastLinesReport(error.instance, error.lastLines))
       }
-      this.fail(error)
+      throw error
     }
-  }
-
-  private fail(error: unknown): never {
-    if (error instanceof ChatddsError) this.error(error.message, {exit: error.exit, code: error.code})
-    throw error
   }
 }

@@ -81,8 +81,6 @@ export function assertNoRunningCluster(dir: string): void {
   }
 }
 
-const aborted = () => new ChatddsError('EABORTED', 'Stopped before the cluster was ready.')
-
 const describeExit = ({code, signal}: {code: number | null; signal: NodeJS.Signals | null}) =>
   signal ? `was killed by ${signal}` : `exited with code ${code}`
 
@@ -94,10 +92,14 @@ export function startFailure(instance: InstanceRecord, exit: {code: number | nul
   return new ClusterStartError('ESTART', `${instance.name} ${describeExit(exit)} before the cluster was ready; its whole log is ${instance.log}.`, instance.name, lastLines)
 }
 
+/** Why a started cluster ended: `stop()` was called, or every instance exited by itself. */
+export type ClusterEnd = 'stopped' | 'exited'
+
 /**
  * A running cluster. `start()` resolves once every instance is ready and connected to every other;
  * afterwards `exit` reports an instance that died (the others keep running) and `line` streams
  * the logs once `follow()` was called. `stop()` ends every instance; `detach()` leaves them running.
+ * `ended` resolves once the cluster is stopped, by `stop()` or because no instance is left.
  */
 export class Cluster extends EventEmitter<{
   progress: [status: string]
@@ -109,6 +111,9 @@ export class Cluster extends EventEmitter<{
   private readonly exited: boolean[] = []
   private readonly aborter = new AbortController()
   private stopping?: Promise<void>
+  private endedBy?: ClusterEnd
+  private resolveEnded!: (end: ClusterEnd) => void
+  readonly ended = new Promise<ClusterEnd>((resolve) => (this.resolveEnded = resolve))
   private detached = false
   private follower?: LogFollower
   private failStart?: (error: Error) => void
@@ -125,7 +130,8 @@ export class Cluster extends EventEmitter<{
     return this.exited.filter((gone) => !gone).length
   }
 
-  async start(): Promise<ReadyManifest> {
+  /** Resolves once the cluster is ready, or with undefined when `stop()` was called first. */
+  async start(): Promise<ReadyManifest | undefined> {
     const startedAt = Date.now()
     const {instances: count, basePort, domain, dir, detach} = this.options
     validateClusterOptions(this.options)
@@ -134,7 +140,7 @@ export class Cluster extends EventEmitter<{
     assertNoRunningCluster(dir)
     const range = count === 1 ? `port ${basePort}` : `ports ${basePort}-${basePort + count - 1}`
     for (let port = basePort; port < basePort + count; port++) await assertPortFree(port, range)
-    if (this.aborter.signal.aborted) throw aborted()
+    if (this.aborter.signal.aborted) return undefined
 
     writeFileSync(paths.config, renderRtpsIni({domain, instances: count, configFile: paths.config}))
     const manifest: Manifest = {
@@ -173,7 +179,8 @@ export class Cluster extends EventEmitter<{
     } catch (error) {
       const stoppedByCaller = this.aborter.signal.aborted
       await this.stop()
-      throw stoppedByCaller ? aborted() : error
+      if (stoppedByCaller) return undefined
+      throw error
     } finally {
       this.failStart = undefined
     }
@@ -197,8 +204,9 @@ export class Cluster extends EventEmitter<{
   }
 
   /** SIGTERM to every instance, SIGKILL to stragglers after STOP_GRACE_MS; marks the manifest stopped. Idempotent. */
-  stop(): Promise<void> {
-    this.stopping ??= this.shutdown()
+  stop(end: ClusterEnd = 'stopped'): Promise<void> {
+    this.endedBy ??= end
+    this.stopping ??= this.shutdown().then(() => this.resolveEnded(this.endedBy!))
     return this.stopping
   }
 
@@ -231,6 +239,7 @@ export class Cluster extends EventEmitter<{
     }
     this.follower?.poll() // its last lines come out before the report
     this.emit('exit', index, {...exit, lastLines})
+    if (this.running === 0) void this.stop('exited')
   }
 
   private timeout(range: string): {timer: NodeJS.Timeout; expired: Promise<never>} {
@@ -250,6 +259,7 @@ export class Cluster extends EventEmitter<{
       const readyz = this.lastReadyz[index]
       if (!readyz) return `${instance.name} does not answer ${instance.url}readyz`
       if (readyz.matchedReaders < count) return `${instance.name} matched ${readyz.matchedReaders} of ${count} readers`
+      if (!readyz.ready) return `${instance.name} is not ready (its /readyz answers 503, history hand-over ${readyz.historyHandOver ?? 'pending'})`
       return undefined
     })
     const waiting = states.filter((state): state is string => state !== undefined)
@@ -257,29 +267,42 @@ export class Cluster extends EventEmitter<{
     return waiting
   }
 
-  /** Every /readyz reports matchedReaders >= N, then a probe through each instance reaches every instance. */
+  /**
+   * Ready has one meaning, the instances' own: every /readyz answers 200 (what `cluster status` reports).
+   * Connected to every other: each writer matched all N readers, and a probe through each instance reached every instance.
+   */
   private async waitReady(): Promise<void> {
+    const {signal: abort} = this.aborter
+    const instances = this.manifest!.instances
+    await this.waitEveryReadyz()
+    this.probing = true
+    this.emit('progress', `probing: one message through each instance to every other`)
+    for (;;) {
+      try {
+        await probeMesh(instances, abort)
+        break
+      } catch (error) {
+        if (abort.aborted) throw error
+        await delay(250)
+      }
+    }
+    this.probing = false
+    // Checked again last, so that `cluster up` never returns "ready" while a /readyz says otherwise.
+    await this.waitEveryReadyz()
+  }
+
+  /** Until every /readyz answers 200 with matchedReaders >= N. */
+  private async waitEveryReadyz(): Promise<void> {
     const {signal: abort} = this.aborter
     const instances = this.manifest!.instances
     const count = instances.length
     for (;;) {
       abort.throwIfAborted()
       this.lastReadyz = await Promise.all(instances.map((instance) => fetchReadyz(instance.url, 1000)))
-      const matched = this.lastReadyz.filter((readyz) => readyz && readyz.matchedReaders >= count).length
-      this.emit('progress', `${matched}/${count} instances matched all ${count} DDS readers`)
-      if (matched === count) break
+      const ready = this.lastReadyz.filter((readyz) => readyz?.ready && readyz.matchedReaders >= count).length
+      this.emit('progress', `${ready}/${count} instances ready and matched with all ${count} DDS readers`)
+      if (ready === count) return
       await delay(100)
-    }
-    this.probing = true
-    this.emit('progress', `probing: one message through each instance to every other`)
-    for (;;) {
-      try {
-        await probeMesh(instances, abort)
-        return
-      } catch (error) {
-        if (abort.aborted) throw error
-        await delay(250)
-      }
     }
   }
 }

@@ -2,11 +2,14 @@
 import http from 'node:http'
 
 export interface Readyz {
+  /** /readyz answered 200: DDS is up, the writer matched its readers and the history hand-over is over. */
   ready: boolean
   name?: string
   matchedReaders: number
   matchedWriters: number
   peers: string[]
+  /** 'pending' until the instance has its peers' history. */
+  historyHandOver?: string
 }
 
 /** GET without keep-alive, so that no pooled socket keeps the process alive after use. */
@@ -24,20 +27,32 @@ export function getText(url: string, timeoutMs = 2000): Promise<{status: number;
   })
 }
 
-/** The instance's /readyz (its 503 body too), or undefined while it does not answer. */
+/** The instance's /readyz (its 503 body too), or undefined while it does not answer HTTP. */
 export async function fetchReadyz(baseUrl: string, timeoutMs?: number): Promise<Readyz | undefined> {
+  let answer
   try {
-    const {body} = await getText(new URL('readyz', baseUrl).href, timeoutMs)
-    const parsed = JSON.parse(body) as Partial<Readyz>
-    return {
-      ready: parsed.ready === true,
-      name: parsed.name,
-      matchedReaders: Number(parsed.matchedReaders ?? 0),
-      matchedWriters: Number(parsed.matchedWriters ?? 0),
-      peers: Array.isArray(parsed.peers) ? parsed.peers.map(String) : [],
-    }
+    answer = await getText(new URL('readyz', baseUrl).href, timeoutMs)
   } catch {
     return undefined
+  }
+  const parsed = parseObject(answer.body) as Partial<Readyz>
+  return {
+    ready: answer.status === 200 && parsed.ready === true,
+    name: parsed.name,
+    matchedReaders: Number(parsed.matchedReaders ?? 0),
+    matchedWriters: Number(parsed.matchedWriters ?? 0),
+    peers: Array.isArray(parsed.peers) ? parsed.peers.map(String) : [],
+    historyHandOver: typeof parsed.historyHandOver === 'string' ? parsed.historyHandOver : undefined,
+  }
+}
+
+/** A JSON object, or {} for anything else (an answer that is not a chatdds /readyz is not ready). */
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+  } catch {
+    return {}
   }
 }
 

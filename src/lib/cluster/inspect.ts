@@ -18,6 +18,12 @@ export function metricsSummary(metrics: Map<string, number> | undefined): Pick<I
 /** `cluster down`: grace between SIGTERM and SIGKILL. */
 export const DOWN_GRACE_MS = 5000
 
+/**
+ * What an instance is, as `cluster status` tells it: its /readyz answers 200 (ready) or 503 (not ready),
+ * it does not answer HTTP at all (a stopped or hung process), or its pid is no longer this cluster's serve (dead).
+ */
+export type InstanceState = 'ready' | 'not ready' | 'no answer' | 'dead'
+
 export interface InstanceStatus {
   name: string
   url: string
@@ -25,7 +31,9 @@ export interface InstanceStatus {
   pid: number
   /** The pid is still this cluster's `chatdds serve`. */
   alive: boolean
+  /** /readyz answered 200. */
   ready: boolean
+  state: InstanceState
   clients?: number
   messagesIn?: number
   messagesOut?: number
@@ -62,13 +70,14 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
 
 async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Promise<InstanceStatus> {
   const {name, url, port, pid} = instance
-  if (!isClusterInstance(manifest, instance)) return {name, url, port, pid, alive: false, ready: false, peers: []}
+  if (!isClusterInstance(manifest, instance)) return {name, url, port, pid, alive: false, ready: false, state: 'dead', peers: []}
   const [readyz, metrics, users] = await Promise.all([fetchReadyz(url), fetchMetrics(url), fetchUsers(url, name)])
   return {
     name,
     url,
     port,
     pid,
+    state: readyz === undefined ? 'no answer' : readyz.ready ? 'ready' : 'not ready',
     alive: true,
     ready: Boolean(readyz?.ready),
     ...metricsSummary(metrics),

@@ -71,7 +71,7 @@ export function statusReport(status: ClusterStatus): string {
     i.name,
     i.url,
     String(i.pid),
-    i.alive ? (i.ready ? 'ready' : 'not ready') : 'dead',
+    i.state,
     i.clients === undefined ? '-' : String(i.clients),
     i.alive ? userList(i.users) : '-',
     i.messagesIn === undefined ? '-' : String(i.messagesIn),

@@ -1,0 +1,64 @@
+/** Every oclif flag definition that more than one command shares, and the custom parsers; libraries stay free of oclif. */
+import {Errors, Flags} from '@oclif/core'
+
+import {LOG_LEVELS, type LogLevel} from '../lib/chat/log.js'
+import {DEFAULT_RUN_DIR} from '../lib/cluster/manifest.js'
+
+/** A bad flag value is a usage error (exit 2). */
+const usage = (message: string) => new Errors.CLIError(message, {exit: 2})
+
+function parsePort(input: string): number {
+  const port = Number(input.trim())
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw usage(`${input} is not a TCP port (1-65535).`)
+  return port
+}
+
+function parseInteger(input: string, min: number): number {
+  const value = Number(input)
+  if (!/^\s*\d+\s*$/.test(input) || value < min) throw usage(`${input} is not an integer of at least ${min}.`)
+  return value
+}
+
+/** One port. */
+export const portFlag = Flags.custom<number>({parse: async (input) => parsePort(input)})
+
+/** One or more ports: `--port 7000,7001` or `--port 7000 --port 7001`. */
+export const portsFlag = Flags.custom<number>({multiple: true, delimiter: ',', parse: async (input) => parsePort(input)})
+
+/** A positive duration in seconds (decimals allowed), e.g. `--timeout 2.5`. */
+export const secondsFlag = Flags.custom<number>({
+  async parse(input) {
+    const value = Number(input)
+    if (input.trim() === '' || !Number.isFinite(value) || value <= 0) throw usage(`${input} is not a positive number of seconds.`)
+    return value
+  },
+})
+
+/** An integer >= 1 (`--count`). */
+export const positiveIntegerFlag = Flags.custom<number>({parse: async (input) => parseInteger(input, 1)})
+
+/** An integer >= 0 (`--history`). */
+export const nonNegativeIntegerFlag = Flags.custom<number>({parse: async (input) => parseInteger(input, 0)})
+
+/** `send` and `tail`: where the chatdds server is, and who we are. */
+export const hostFlag = Flags.string({description: 'Host of the chatdds server.', default: '127.0.0.1'})
+export const nameFlag = Flags.string({description: 'Your name in the chat (the server says "anonymous" when omitted).'})
+
+/** `serve` and `spy`: how to join DDS. */
+export const ddsFlags = {
+  domain: Flags.integer({char: 'd', description: "DDS domain id [default: the --dds-config file's, else 10].", min: 0, max: 232}),
+  'dds-config': Flags.string({description: 'OpenDDS rtps.ini to load (-DCPSConfigFile FILE does the same).'}),
+  interface: Flags.string({description: 'IPv4 address of the interface DDS uses [default: 127.0.0.1].'}),
+  peer: Flags.string({description: 'Unicast DDS discovery peer host[:port] (repeatable); 127.0.0.1 stays a peer.', multiple: true}),
+}
+
+/** `cluster status`, `logs` and `down`: the run directory of a cluster started by `cluster up`. */
+export const runDirFlag = Flags.string({description: 'Run directory given to `cluster up`.', default: DEFAULT_RUN_DIR})
+
+// Not Flags.option: oclif exits 1 on a value outside `options`, and bad usage is exit 2.
+export const logLevelFlag = Flags.custom<LogLevel>({
+  async parse(input) {
+    if ((LOG_LEVELS as readonly string[]).includes(input)) return input as LogLevel
+    throw new Error(`Expected one of ${LOG_LEVELS.join(', ')}, got "${input}"`)
+  },
+})
