@@ -25,4 +25,6 @@ if (!process.env.npm_config_nodedir && fs.existsSync(path.join(path.dirname(proc
   args.push(`--nodedir=${path.resolve(path.dirname(process.execPath), '..')}`)
 }
 const result = spawnSync('node-gyp', args, {cwd: root, stdio: 'inherit', shell: process.platform === 'win32'})
+// Outside npm (which puts its own node-gyp on the PATH) node-gyp may be missing: say so, never fail silently.
+if (result.error) console.error(`Could not run node-gyp (${result.error.message}); run \`npm run build:native\` or \`npm rebuild chatdds\`.`)
 process.exit(result.status ?? 1)
