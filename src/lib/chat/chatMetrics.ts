@@ -16,6 +16,8 @@ export interface MetricSources {
   publishQueue(): number
   historyMessages(): number
   clusterInstances(): number
+  repairStoreMessages(): number
+  repairsPending(): number
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -96,6 +98,9 @@ export function createChatMetrics(read: MetricSources) {
     rateLimited: counter(METRIC_NAMES.rateLimited, 'Rate limit hits: plain clients paused, chatdds.v1 frames refused.', ['protocol'], byProtocol),
     badRequests: counter(METRIC_NAMES.badRequests, 'chatdds.v1 frames answered with an error frame, by code.', ['code']),
     closes: counter(METRIC_NAMES.closes, 'Websocket connections ended by the server, by reason.', ['reason']),
+    repaired: counter(METRIC_NAMES.repaired, 'Missed messages obtained from peers after a stall or partition, and delivered in order.'),
+    unrecovered: counter(METRIC_NAMES.unrecovered, 'Missed messages no peer held any more: lost, and reported to the clients of their rooms.'),
+    ignoredSamples: counter(METRIC_NAMES.ignoredSamples, 'DDS samples not acted on, by topic and reason (too large, malformed, forged, rate limited).', ['topic', 'reason']),
   }
   counterReadAtScrape(METRIC_NAMES.samplesWritten, 'Samples written to the DDS topic.', read.samplesWritten)
   gauge(METRIC_NAMES.matchedReaders, "DDS readers matched by this instance's writer (its own included).", read.matchedReaders)
@@ -104,6 +109,8 @@ export function createChatMetrics(read: MetricSources) {
   gauge(METRIC_NAMES.publishQueue, 'Messages waiting for room in the DDS writer history.', read.publishQueue)
   gauge(METRIC_NAMES.historyMessages, 'Messages held for history and resume, every room.', read.historyMessages)
   gauge(METRIC_NAMES.clusterInstances, 'Instances known through presence, this one included.', read.clusterInstances)
+  gauge(METRIC_NAMES.repairStore, 'Messages kept per writer for peers that miss some (every writer).', read.repairStoreMessages)
+  gauge(METRIC_NAMES.repairsPending, 'Writers whose missed messages are being asked of the peers.', read.repairsPending)
   // One registry per server (tests run several in one process), never prom-client's global one.
   return {registry: Registry.merge([own, defaultProcessMetrics()]), ...recorded}
 }

@@ -4,16 +4,15 @@
  * instance answers the requests of the others.
  */
 import {randomBytes} from 'node:crypto'
-import type {Sample} from '../dds/types.js'
 import {
   encodeHistoryEnd,
   encodeHistoryEntry,
   encodeHistoryRequest,
   historyAnswerHead,
-  parseHistoryFrame,
   sampleMessage,
   storedMessage,
   type HistoryAnswer,
+  type HistoryEnd,
   type HistoryRequest,
   type StoredMessage,
 } from '../wire/index.js'
@@ -21,6 +20,7 @@ import type {Bus, BusEvent} from './bus.js'
 import type {History} from './history.js'
 import type {Logger} from './log.js'
 import type {ClusterPresence} from './presence.js'
+import type {Sender} from './reconcile.js'
 
 export interface HandOverTiming {
   /** The hand-over ends no sooner than this after start: time for the peers to be discovered. */
@@ -46,8 +46,8 @@ export interface HistoryExchangeOptions {
 
 /** An answer sample carries about this much JSON at most (one message larger than it goes alone). */
 const MAX_ANSWER_BYTES = 256 * 1024
-/** Requests of other instances remembered, so that one is answered once per attempt. */
-const MAX_NONCES = 256
+/** Requesters remembered, so that each is answered once per attempt. */
+const MAX_REQUESTERS = 1024
 const CHECK_MS = 100
 /** After the hand-over, History readers that match within this time of the start are still asked. */
 const LATE_ASK_MS = 30_000
@@ -66,8 +66,8 @@ export class HistoryExchange {
   private readonly answered = new Map<string, string>()
   private mergedMessages = 0
   private readonly mergedRooms = new Set<string>()
-  /** Other instances' request nonces → the last attempt answered. */
-  private readonly answeredNonces = new Map<string, number>()
+  /** Other instances' participants → the nonce and the last attempt answered. */
+  private readonly answeredRequests = new Map<string, {nonce: string; attempt: number}>()
   private checkTimer: NodeJS.Timeout | undefined
   private retryTimer: NodeJS.Timeout | undefined
 
@@ -84,7 +84,6 @@ export class HistoryExchange {
   start(): void {
     if (this.checkTimer) return
     this.startedAt = this.lastChange = Date.now()
-    this.bus.onAuxSamples('history', (batch) => this.onSamples(batch))
     this.request()
     this.checkTimer = setInterval(() => this.check(), CHECK_MS)
     this.checkTimer.unref()
@@ -118,7 +117,7 @@ export class HistoryExchange {
 
   private request(late = false): void {
     if (this.state !== 'pending' && !late) return
-    const request = {from: this.options.name, nonce: this.nonce, attempt: this.attempt, answered: [...this.answered.values()].sort()}
+    const request = {from: this.options.name, nonce: this.nonce, attempt: this.attempt, depth: this.history.depth, answered: [...this.answered.keys()].sort()}
     this.write(encodeHistoryRequest(request), 'a history request')
   }
 
@@ -161,44 +160,44 @@ export class HistoryExchange {
     this.checkTimer = this.retryTimer = undefined
   }
 
-  private onSamples(batch: Sample[]): void {
-    for (const sample of batch) {
-      const participant = this.bus.participantOf(sample.writer)
-      if (participant === this.bus.guidPrefix) continue
-      const frame = parseHistoryFrame(sample.message)
-      if (frame === undefined) {
-        this.options.logger.warn(`Ignored a malformed history sample from ${sample.participantName ?? participant}`)
-        continue
-      }
-      if (frame === null) continue
-      if (frame.type === 'history-request') this.answer(frame)
-      else if ((frame.type === 'history' || frame.type === 'history-end') && frame.to === this.options.name && frame.nonce === this.nonce) {
-        if (frame.type === 'history') this.merge(frame)
-        else {
-          const name = frame.from ?? sample.participantName ?? participant
-          if (this.state !== 'pending' && !this.answered.has(participant)) {
-            this.options.logger.info(`History hand-over: ${name} answered late; ${plural(this.mergedMessages, 'message')} merged in all`)
-          }
-          this.answered.set(participant, name)
-          this.check()
-        }
-      }
-    }
+  /** A peer's answer for one room (the control plane parsed and checked it). */
+  onAnswer(answer: HistoryAnswer): void {
+    if (answer.to === this.bus.guidPrefix && answer.nonce === this.nonce) this.merge(answer)
   }
 
-  /** Answers another instance's request: one sample per room (split when large), then an end marker. */
-  private answer(request: HistoryRequest): void {
-    const {from: to, nonce, attempt: round, answered} = request
-    if (to === this.options.name || answered.includes(this.options.name)) return
-    if ((this.answeredNonces.get(nonce) ?? 0) >= round) return
-    this.answeredNonces.delete(nonce)
-    this.answeredNonces.set(nonce, round)
-    if (this.answeredNonces.size > MAX_NONCES) this.answeredNonces.delete(this.answeredNonces.keys().next().value!)
+  /** A peer finished answering. */
+  onEnd(end: HistoryEnd, from: Sender): void {
+    if (end.to !== this.bus.guidPrefix || end.nonce !== this.nonce) return
+    const name = end.from ?? (from.name || from.participant)
+    if (this.state !== 'pending' && !this.answered.has(from.participant)) {
+      this.options.logger.info(`History hand-over: ${name} answered late; ${plural(this.mergedMessages, 'message')} merged in all`)
+    }
+    this.answered.set(from.participant, name)
+    this.check()
+  }
+
+  /**
+   * Answers another instance's request: one sample per room (split when large), then an end marker.
+   * A participant is one process with one nonce: it is answered once per attempt, and only for that nonce.
+   */
+  onRequest(request: HistoryRequest, from: Sender): void {
+    const {nonce, attempt: round, answered} = request
+    const to = from.participant
+    if (answered.includes(this.bus.guidPrefix)) return
+    const previous = this.answeredRequests.get(to)
+    if (previous && (previous.nonce !== nonce || previous.attempt >= round)) return
+    this.answeredRequests.delete(to)
+    this.answeredRequests.set(to, {nonce, attempt: round})
+    if (this.answeredRequests.size > MAX_REQUESTERS) this.answeredRequests.delete(this.answeredRequests.keys().next().value!)
+    const who = request.from || from.name || to
+    const limit = request.depth ?? Number.POSITIVE_INFINITY
 
     let total = 0
     const rooms = this.history.roomNames()
     for (const room of rooms) {
-      const {messages, coverage} = this.history.snapshot(room)
+      const {messages: held, coverage} = this.history.snapshot(room)
+      // Never more than the requester keeps.
+      const messages = held.length > limit ? held.slice(held.length - limit) : held
       // The entries are serialized once; the sample is the header with them spliced in.
       const head = historyAnswerHead({to, from: this.options.name, nonce, room, coverage})
       let chunk: string[] = []
@@ -207,7 +206,7 @@ export class HistoryExchange {
         const sample = `${head}${chunk.join(',')}]}`
         chunk = []
         bytes = head.length
-        return this.write(sample, `the history of #${room} to ${to}`)
+        return this.write(sample, `the history of #${room} to ${who}`)
       }
       for (const message of messages) {
         const entry = encodeHistoryEntry({id: message.id, writer: message.writer, seq: message.seq, message: sampleMessage(message), sourceTimestamp: message.ts})
@@ -218,8 +217,8 @@ export class HistoryExchange {
       if (!flush()) return
       total += messages.length
     }
-    this.write(encodeHistoryEnd({to, from: this.options.name, nonce, rooms: rooms.length, messages: total}), `the end of the history to ${to}`)
-    this.options.logger.info(`Handed ${plural(total, 'message')} of ${plural(rooms.length, 'room')} over to ${to}`)
+    this.write(encodeHistoryEnd({to, from: this.options.name, nonce, rooms: rooms.length, messages: total}), `the end of the history to ${who}`)
+    this.options.logger.info(`Handed ${plural(total, 'message')} of ${plural(rooms.length, 'room')} over to ${who}`)
   }
 
   private merge(answer: HistoryAnswer): void {

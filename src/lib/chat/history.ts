@@ -30,46 +30,50 @@ export interface RoomSnapshot {
 /** Writers whose coverage is remembered; past it the one heard of longest ago is forgotten. */
 const MAX_WRITERS = 10_000
 
-class Ring {
-  private items: (StoredMessage | undefined)[]
-  private start = 0
-  size = 0
+/**
+ * A room's newest messages in one order that every instance agrees on, whatever order they arrived
+ * in (a repair after a partition brings older messages late): by timestamp, then writer, then
+ * sequence number. Live messages almost always go at the end.
+ */
+class Timeline {
+  private items: StoredMessage[] = []
 
-  constructor(private readonly capacity: number) {
-    this.items = new Array(capacity)
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.items.length
   }
 
-  /** Appends; returns the message pushed out, if any. */
+  /** Inserts in order; returns the message pushed out (the oldest, maybe this one), if any. */
   push(message: StoredMessage): StoredMessage | undefined {
     if (this.capacity === 0) return message
-    if (this.size === this.capacity) {
-      const out = this.items[this.start]!
-      this.items[this.start] = message
-      this.start = (this.start + 1) % this.capacity
-      return out
+    const {items} = this
+    if (items.length === 0 || !before(message, items[items.length - 1])) items.push(message)
+    else {
+      let lo = 0
+      let hi = items.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (before(items[mid], message)) lo = mid + 1
+        else hi = mid
+      }
+      items.splice(lo, 0, message)
     }
-    this.items[(this.start + this.size) % this.capacity] = message
-    this.size++
-    return undefined
+    return items.length > this.capacity ? items.shift() : undefined
   }
 
-  /** Replaces the content (at most `capacity` messages, oldest first). */
+  /** Replaces the content (at most `capacity` messages, already in order). */
   replace(messages: StoredMessage[]): void {
-    this.items = new Array(this.capacity)
-    messages.forEach((message, i) => (this.items[i] = message))
-    this.start = 0
-    this.size = messages.length
+    this.items = messages.slice()
   }
 
   toArray(): StoredMessage[] {
-    const out: StoredMessage[] = []
-    for (let i = 0; i < this.size; i++) out.push(this.items[(this.start + i) % this.capacity]!)
-    return out
+    return this.items.slice()
   }
 }
 
 interface Room {
-  ring: Ring
+  ring: Timeline
   /** Writer → highest sequence number pushed out of this room. */
   evicted: Map<string, number>
   /** Writer → what peers vouched for in this room (history hand-over). */
@@ -208,7 +212,7 @@ export class History {
     let room = this.rooms.get(name)
     if (!room) {
       if (this.rooms.size >= this.maxRooms) this.forget(this.rooms.keys().next().value!)
-      room = {ring: new Ring(this.depth), evicted: new Map(), handed: new Map()}
+      room = {ring: new Timeline(this.depth), evicted: new Map(), handed: new Map()}
       this.rooms.set(name, room)
     }
     return room
@@ -269,8 +273,9 @@ function mergeByWriter(messages: StoredMessage[]): StoredMessage[] {
   }
 }
 
+/** A writer's messages by sequence number whatever their timestamps; between writers by timestamp, then writer id. */
 function before(a: StoredMessage, b: StoredMessage): boolean {
+  if (a.writer === b.writer) return a.seq < b.seq
   if (a.ts !== b.ts) return a.ts < b.ts
-  if (a.writer !== b.writer) return a.writer < b.writer
-  return a.seq < b.seq
+  return a.writer < b.writer
 }

@@ -20,4 +20,9 @@ export const METRIC_NAMES = {
   publishQueue: 'chatdds_publish_queue',
   historyMessages: 'chatdds_history_messages',
   clusterInstances: 'chatdds_cluster_instances',
+  repaired: 'chatdds_messages_repaired_total',
+  unrecovered: 'chatdds_messages_unrecovered_total',
+  ignoredSamples: 'chatdds_dds_samples_ignored_total',
+  repairStore: 'chatdds_repair_store_messages',
+  repairsPending: 'chatdds_repairs_pending',
 } as const

@@ -23,7 +23,12 @@ export interface PresenceOptions {
   logger: Logger
   /** Changes of this instance's membership within this window go out as one snapshot. Default 50 ms. */
   coalesceMs?: number
+  /** A peer's snapshot was ignored (counted by the caller). */
+  ignored?(reason: 'too_large' | 'malformed' | 'forged'): void
 }
+
+/** A snapshot larger than this is not read (and this instance warns when its own is larger). */
+export const MAX_SNAPSHOT_BYTES = 1024 * 1024
 
 /** Participants that left, remembered so that a late sample of theirs cannot bring their users back. */
 const MAX_DEPARTED = 1000
@@ -89,9 +94,9 @@ export class ClusterPresence {
 
   /** Every instance known through presence, this one included, by name. */
   instances(): InstanceInfo[] {
-    const byName = new Map<string, InstanceInfo>([[this.options.name, {name: this.options.name, url: this.options.url}]])
-    for (const snapshot of this.snapshots.values()) if (!byName.has(snapshot.instance)) byName.set(snapshot.instance, {name: snapshot.instance, url: snapshot.url})
-    return [...byName.values()].sort((a, b) => compare(a.name, b.name))
+    // One entry per participant: two instances that share a name are still two instances.
+    const all = [{name: this.options.name, url: this.options.url}, ...[...this.snapshots.values()].map((snapshot) => ({name: snapshot.instance, url: snapshot.url}))]
+    return all.sort((a, b) => compare(a.name, b.name) || compare(a.url, b.url))
   }
 
   /** Every room with members, and its members. */
@@ -103,6 +108,16 @@ export class ClusterPresence {
   /** Participants (GUID prefixes) of the other instances known through presence. */
   peers(): Map<string, string> {
     return new Map([...this.snapshots].map(([participant, snapshot]) => [participant, snapshot.instance]))
+  }
+
+  /**
+   * A new reader matched this instance's presence writer (a peer started, or came back after a stall
+   * or partition): it gets this instance's snapshot again, as a new sample, so presence heals even
+   * where the reader already had the last one before its peer was dropped.
+   */
+  readerMatched(): void {
+    if (!this.started || this.closed) return
+    this.schedulePublish()
   }
 
   /** The participant is back (or new): its snapshots count again. */
@@ -133,9 +148,21 @@ export class ClusterPresence {
     for (const sample of batch) {
       const participant = this.bus.participantOf(sample.writer)
       if (participant === this.bus.guidPrefix || this.departed.has(participant)) continue
+      const from = sample.participantName ?? participant
+      if (sample.message.length > MAX_SNAPSHOT_BYTES) {
+        this.options.ignored?.('too_large')
+        this.options.logger.warn(`Ignored a presence snapshot of ${sample.message.length} characters from ${from}: over the ${MAX_SNAPSHOT_BYTES}-byte bound`)
+        continue
+      }
       const snapshot = parsePresenceSnapshot(sample.message)
       if (!snapshot) {
-        this.options.logger.warn(`Ignored a malformed presence snapshot from ${sample.participantName ?? participant}`)
+        this.options.ignored?.('malformed')
+        this.options.logger.warn(`Ignored a malformed presence snapshot from ${from}`)
+        continue
+      }
+      if (snapshot.participant !== undefined && snapshot.participant !== participant) {
+        this.options.ignored?.('forged')
+        this.options.logger.warn(`Ignored a presence snapshot from ${from} that names another participant (${snapshot.participant})`)
         continue
       }
       const previous = this.snapshots.get(participant)
@@ -180,7 +207,8 @@ export class ClusterPresence {
   private publish(): void {
     if (this.closed) return
     const rooms = Object.fromEntries([...this.local].map(([room, names]) => [room, [...names.keys()].sort(compare)]))
-    const snapshot = encodePresenceSnapshot({instance: this.options.name, url: this.options.url, rooms})
+    const snapshot = encodePresenceSnapshot({instance: this.options.name, participant: this.bus.guidPrefix, url: this.options.url, rooms})
+    if (snapshot.length > MAX_SNAPSHOT_BYTES) this.options.logger.warn(`This instance's presence snapshot is ${snapshot.length} characters, over the ${MAX_SNAPSHOT_BYTES}-byte bound its peers read: they will not see its members`)
     try {
       this.bus.publishAux('presence', snapshot)
     } catch (error) {

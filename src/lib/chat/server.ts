@@ -8,6 +8,7 @@ import http from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import {WebSocketServer, type WebSocket} from 'ws'
 import {ChatddsError} from '../errors.js'
+import {ControlPlane} from './controlPlane.js'
 import {CloseCode, MAX_NAME_LENGTH, SUBPROTOCOL, validName, type InstanceInfo, type Member} from '../wire/index.js'
 import type {Bus, BusEvent, BusFactory, BusStatus} from './bus.js'
 import {createChatMetrics, type ChatMetrics} from './chatMetrics.js'
@@ -18,6 +19,8 @@ import {Hub} from './hub.js'
 import {Inbound} from './inbound.js'
 import {MessageLog, silentLogger, type Logger} from './log.js'
 import {PlainProtocol} from './plainProtocol.js'
+import {Reconciler, type ReconcileTiming} from './reconcile.js'
+import {RepairStore} from './repairStore.js'
 import {ClusterPresence} from './presence.js'
 import {Publisher, type PublishCallback} from './publisher.js'
 import {createRoutes} from './routes.js'
@@ -52,6 +55,14 @@ export interface ChatServerOptions {
   handOver?: Partial<HandOverTiming>
   /** Membership changes within this window go out as one presence snapshot. Default 50 ms. */
   presenceCoalesceMs?: number
+  /** Messages kept per writer to repair peers after a stall or partition (default 10,000: 100 s at 100 msg/s). */
+  repairDepth?: number
+  /** DDS samples larger than this are dropped, never forwarded (default: 1 MiB, or 2 × maxPayload if larger). */
+  maxSampleBytes?: number
+  /** Rooms one chatdds.v1 connection may be in at once (default 100). */
+  maxRoomsPerClient?: number
+  /** Reconciliation timing (reconcile.ts RECONCILE_DEFAULTS). */
+  reconcile?: Partial<ReconcileTiming>
 }
 
 export interface Readiness extends BusStatus {
@@ -92,6 +103,9 @@ export const DEFAULTS = {
   slowConsumer: {softBytes: 4 * 1024 * 1024, softMs: 5000, hardBytes: 16 * 1024 * 1024, checkIntervalMs: 1000} satisfies SlowConsumerLimits,
   heartbeatMs: 30_000,
   closeGraceMs: 5000,
+  repairDepth: 10_000,
+  maxSampleBytes: 1024 * 1024,
+  maxRoomsPerClient: 100,
 }
 
 /** How long shutdown waits for clients to answer the 1001 before terminating them. */
@@ -122,6 +136,10 @@ interface CoreOptions {
   messageLinesPerSecond?: number
   handOver?: Partial<HandOverTiming>
   presenceCoalesceMs?: number
+  repairDepth: number
+  maxSampleBytes: number
+  maxRoomsPerClient: number
+  reconcile?: Partial<ReconcileTiming>
 }
 
 function assemble(bus: Bus, options: CoreOptions): Core {
@@ -140,10 +158,8 @@ function assemble(bus: Bus, options: CoreOptions): Core {
       hub.resumeAll('bus')
     },
   })
-  const presence = new ClusterPresence(bus, {name, url: options.url, logger, coalesceMs: options.presenceCoalesceMs}, (change) => {
-    if (!closed) hub.toRoom(change.room, {type: 'presence-change', room: change.room, change: change.change, name: change.name, instance: change.instance})
-  })
-  const exchange = new HistoryExchange(bus, history, presence, {name, logger, timing: options.handOver})
+  // Read at scrape time; assigned below, once the parts that count exist.
+  let repairs: {store: RepairStore; reconciler: Reconciler} | undefined
   const metrics = createChatMetrics({
     clients: (protocol) => hub.count(protocol),
     pausedClients: () => hub.pausedCount,
@@ -154,12 +170,45 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     publishQueue: () => publisher.pendingCount,
     historyMessages: () => history.count,
     clusterInstances: () => presence.instances().length,
+    repairStoreMessages: () => repairs?.store.count ?? 0,
+    repairsPending: () => repairs?.reconciler.pending ?? 0,
   })
-  const inbound = new Inbound(history, metrics, logger, messageLog)
+  const presence = new ClusterPresence(
+    bus,
+    {name, url: options.url, logger, coalesceMs: options.presenceCoalesceMs, ignored: (reason) => metrics.ignoredSamples.inc({topic: 'presence', reason})},
+    (change) => {
+      if (!closed) hub.toRoom(change.room, {type: 'presence-change', room: change.room, change: change.change, name: change.name, instance: change.instance})
+    },
+  )
+  const exchange = new HistoryExchange(bus, history, presence, {name, logger, timing: options.handOver})
+  const store = new RepairStore(options.repairDepth)
+  let reconciler: Reconciler | undefined
+  const inbound = new Inbound(
+    history,
+    store,
+    metrics,
+    logger,
+    messageLog,
+    {
+      deliver: (messages) => {
+        if (!closed) hub.fanOut(messages)
+      },
+      missing: (writer) => reconciler?.want(writer),
+      lost: (gap) => {
+        // Plain clients cannot be told; the log line and the metric (inbound.ts) say it for them.
+        for (const room of gap.rooms) hub.toRoom(room, {type: 'gap', room, writer: gap.writer, missing: gap.missing, from: gap.from, to: gap.to})
+      },
+    },
+    {maxSampleBytes: options.maxSampleBytes},
+  )
+  reconciler = new Reconciler(bus, inbound, store, {name, logger, peers: () => presence.peers(), timing: options.reconcile})
+  repairs = {store, reconciler}
+  const controlPlane = new ControlPlane(bus, {maxSampleBytes: options.maxSampleBytes + 512 * 1024, metrics, logger, exchange, reconciler})
 
   const publish = (message: string, done?: PublishCallback) => {
     if (messageLog.wants()) messageLog.line(`Writing message ${JSON.stringify({message})}`)
     publisher.publish(message, (error, result) => {
+      if (result) reconciler.noteWritten(result.writer, result.seq)
       // At shutdown the queue is counted in one warning, not one line per message.
       if (error && !done && !closed) logger.error(`Could not write a message to DDS: ${error.message}`)
       done?.(error, result)
@@ -167,19 +216,36 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   }
   const transport = {maxPayload: options.maxPayload, rateLimit: options.rateLimit, slowConsumer: options.slowConsumer, heartbeatMs: options.heartbeatMs, closeGraceMs: options.closeGraceMs, logger, metrics}
   const plain = new PlainProtocol({metrics, logger, publish})
-  const v1 = new V1Protocol({instance: name, maxPayload: options.maxPayload, rateLimit: options.rateLimit, hub, history, presence, metrics, publish})
+  const v1 = new V1Protocol({
+    instance: name,
+    maxPayload: options.maxPayload,
+    maxRooms: options.maxRoomsPerClient,
+    rateLimit: options.rateLimit,
+    hub,
+    history,
+    presence,
+    metrics,
+    publish,
+  })
 
   bus.onSamples((batch) => {
-    if (!closed) hub.fanOut(inbound.accept(batch))
+    if (!closed) inbound.accept(batch)
   })
+  let presenceReaders = 0
   bus.onEvent((event) => {
     if (event.kind === 'joined') presence.participantJoined(event.guidPrefix)
     else if (event.kind !== 'matched') presence.participantGone(event.guidPrefix)
+    else if (event.entity === 'writer' && event.topic === 'presence') {
+      if (event.count > presenceReaders) presence.readerMatched()
+      presenceReaders = event.count
+    }
   })
   bus.onEvent((event) => exchange.onBusEvent(event))
   bus.onEvent((event) => logBusEvent(logger, event))
+  controlPlane.start()
   presence.start()
   exchange.start()
+  reconciler.start()
 
   return {
     hub,
@@ -209,6 +275,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
       if (closed) return
       closed = true
       hub.stop()
+      reconciler.close()
       exchange.close()
       presence.close()
       // The queue fails first, so that its senders get their `busy` errors before the 1001.
@@ -295,6 +362,10 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     messageLinesPerSecond: options.messageLinesPerSecond,
     handOver: options.handOver,
     presenceCoalesceMs: options.presenceCoalesceMs,
+    repairDepth: options.repairDepth ?? DEFAULTS.repairDepth,
+    maxSampleBytes: options.maxSampleBytes ?? Math.max(DEFAULTS.maxSampleBytes, 2 * maxPayload),
+    maxRoomsPerClient: options.maxRoomsPerClient ?? DEFAULTS.maxRoomsPerClient,
+    reconcile: options.reconcile,
   })
   core = theCore
 

@@ -29,6 +29,8 @@ export interface V1Context {
   /** This instance's name. */
   instance: string
   maxPayload: number
+  /** Rooms one connection may be in at once. */
+  maxRooms: number
   rateLimit: RateLimit
   hub: Hub
   history: History
@@ -82,6 +84,10 @@ export class V1Protocol {
         connection.send({...this.hello(connection), ...ref})
         return
       case 'join': {
+        if (!connection.rooms.has(request.room) && connection.rooms.size >= this.context.maxRooms) {
+          this.sendError(connection, 'too_many_rooms', `This connection is in ${this.context.maxRooms} rooms already, the most it may be in; leave one first.`, request.ref)
+          return
+        }
         const limit = request.since ? request.history : (request.history ?? 0)
         const {messages, recovered} = history.lookup(request.room, {since: request.since, limit})
         // Pushed to the room's other members before this client is one of them: it learns from `members`.

@@ -19,7 +19,9 @@ export interface HistoryRequest {
   from: string
   nonce: string
   attempt: number
-  /** Instances that already finished answering this nonce. */
+  /** Messages per room the asker keeps: no answer holds more. */
+  depth?: number
+  /** Participants (GUID prefixes) that already finished answering this nonce. */
   answered: string[]
 }
 
@@ -48,11 +50,67 @@ export interface HistoryEnd {
   messages?: number
 }
 
-export type HistoryFrame = HistoryRequest | HistoryAnswer | HistoryEnd
+/** Sequence numbers `lo <= seq <= hi` of one writer (both ends included). */
+export type SeqRange = [lo: number, hi: number]
+
+/** An instance missed samples of `writer` (a stall, a partition): whoever holds them sends them. */
+export interface RepairRequest {
+  type: 'repair-request'
+  /** The asking instance's name (for log lines; the participant that wrote the sample is who gets the answer). */
+  from: string
+  nonce: string
+  attempt: number
+  writer: string
+  ranges: SeqRange[]
+}
+
+/** Samples of `writer` that a peer holds, out of the ranges asked for. */
+export interface RepairAnswer {
+  type: 'repair'
+  /** The asking participant (GUID prefix). */
+  to: string
+  from: string
+  nonce: string
+  writer: string
+  /** Valid entries of `writer` only. */
+  messages: HistoryEntry[]
+}
+
+/** A peer sent everything it holds of a repair request (`sent` entries). */
+export interface RepairEnd {
+  type: 'repair-end'
+  to: string
+  from: string
+  nonce: string
+  attempt: number
+  writer: string
+  sent: number
+}
+
+/** The highest sequence number an instance's own writer has written: how peers learn what they missed at the end. */
+export interface WriterSync {
+  type: 'sync'
+  from: string
+  writer: string
+  seq: number
+}
+
+export type HistoryFrame = HistoryRequest | HistoryAnswer | HistoryEnd | RepairRequest | RepairAnswer | RepairEnd | WriterSync
+
+/** Bounds on what a repair request may ask for, checked by the parser. */
+export const REPAIR_LIMITS = {
+  /** Ranges in one request. */
+  maxRanges: 64,
+  /** Sequence numbers asked for in one request, all ranges together. */
+  maxSeqs: 100_000,
+}
 
 /** One instance's membership, as it publishes it. */
 export interface PresenceSnapshot {
   instance: string
+  /** The publishing participant (GUID prefix), which must be the sample's writer's. */
+  participant?: string
+  /** A `ws://` or `wss://` URL. */
   url: string
   /** room → names */
   rooms: Map<string, Set<string>>
@@ -106,6 +164,7 @@ export function parseHistoryFrame(text: string): HistoryFrame | null | undefined
         from,
         nonce,
         attempt: typeof attempt === 'number' ? attempt : 1,
+        ...(Number.isSafeInteger(frame.depth) && (frame.depth as number) >= 0 ? {depth: frame.depth as number} : {}),
         answered: Array.isArray(answered) ? answered.filter((name): name is string => typeof name === 'string') : [],
       }
     }
@@ -113,6 +172,28 @@ export function parseHistoryFrame(text: string): HistoryFrame | null | undefined
       const {to, from, nonce, room, messages} = frame
       if (typeof room !== 'string' || !Array.isArray(messages) || typeof to !== 'string' || typeof nonce !== 'string') return null
       return {type: 'history', to, from: typeof from === 'string' ? from : '', nonce, room, coverage: parseSpans(frame.coverage), messages: messages.filter(validEntry)}
+    }
+    case 'repair-request': {
+      const {from, nonce, attempt, writer, ranges} = frame
+      if (typeof from !== 'string' || typeof nonce !== 'string' || typeof writer !== 'string' || writer.length === 0) return null
+      const parsed = parseRanges(ranges)
+      if (!parsed) return null
+      return {type: 'repair-request', from, nonce, attempt: typeof attempt === 'number' ? attempt : 1, writer, ranges: parsed}
+    }
+    case 'repair': {
+      const {to, from, nonce, writer, messages} = frame
+      if (typeof to !== 'string' || typeof nonce !== 'string' || typeof writer !== 'string' || !Array.isArray(messages)) return null
+      return {type: 'repair', to, from: typeof from === 'string' ? from : '', nonce, writer, messages: messages.filter((m): m is HistoryEntry => validEntry(m) && m.writer === writer)}
+    }
+    case 'repair-end': {
+      const {to, from, nonce, attempt, writer, sent} = frame
+      if (typeof to !== 'string' || typeof nonce !== 'string' || typeof writer !== 'string') return null
+      return {type: 'repair-end', to, from: typeof from === 'string' ? from : '', nonce, attempt: typeof attempt === 'number' ? attempt : 1, writer, sent: typeof sent === 'number' ? sent : 0}
+    }
+    case 'sync': {
+      const {from, writer, seq} = frame
+      if (typeof writer !== 'string' || writer.length === 0 || !Number.isSafeInteger(seq) || (seq as number) < 0) return null
+      return {type: 'sync', from: typeof from === 'string' ? from : '', writer, seq: seq as number}
     }
     case 'history-end':
       return {
@@ -128,8 +209,41 @@ export function parseHistoryFrame(text: string): HistoryFrame | null | undefined
   }
 }
 
+/** Ranges `[[lo, hi], …]` with `0 <= lo <= hi`, within REPAIR_LIMITS; undefined otherwise. */
+function parseRanges(ranges: unknown): SeqRange[] | undefined {
+  if (!Array.isArray(ranges) || ranges.length === 0 || ranges.length > REPAIR_LIMITS.maxRanges) return undefined
+  const out: SeqRange[] = []
+  let total = 0
+  for (const range of ranges) {
+    if (!Array.isArray(range) || range.length !== 2) return undefined
+    const [lo, hi] = range
+    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo < 0 || hi < lo) return undefined
+    total += hi - lo + 1
+    if (total > REPAIR_LIMITS.maxSeqs) return undefined
+    out.push([lo, hi])
+  }
+  return out
+}
+
+export function encodeRepairRequest(request: Omit<RepairRequest, 'type'>): string {
+  return JSON.stringify({type: 'repair-request', from: request.from, nonce: request.nonce, attempt: request.attempt, writer: request.writer, ranges: request.ranges})
+}
+
+/** The start of a repair answer sample, up to the opening of its `messages` array (see historyAnswerHead). */
+export function repairAnswerHead(answer: {to: string; from: string; nonce: string; writer: string}): string {
+  return JSON.stringify({type: 'repair', to: answer.to, from: answer.from, nonce: answer.nonce, writer: answer.writer}).slice(0, -1) + ',"messages":['
+}
+
+export function encodeRepairEnd(end: Omit<RepairEnd, 'type'>): string {
+  return JSON.stringify({type: 'repair-end', to: end.to, from: end.from, nonce: end.nonce, attempt: end.attempt, writer: end.writer, sent: end.sent})
+}
+
+export function encodeWriterSync(sync: Omit<WriterSync, 'type'>): string {
+  return JSON.stringify({type: 'sync', from: sync.from, writer: sync.writer, seq: sync.seq})
+}
+
 export function encodeHistoryRequest(request: Omit<HistoryRequest, 'type'>): string {
-  return JSON.stringify({type: 'history-request', from: request.from, nonce: request.nonce, attempt: request.attempt, answered: request.answered})
+  return JSON.stringify({type: 'history-request', from: request.from, nonce: request.nonce, attempt: request.attempt, depth: request.depth, answered: request.answered})
 }
 
 export function encodeHistoryEnd(end: {to: string; from: string; nonce: string; rooms: number; messages: number}): string {
@@ -153,10 +267,11 @@ export function encodeHistoryEntry(entry: HistoryEntry): string {
 export function parsePresenceSnapshot(text: string): PresenceSnapshot | undefined {
   const value = parseObject(text)
   if (!value) return undefined
-  const {instance, url, rooms} = value
-  if (typeof instance !== 'string' || instance.length === 0 || typeof url !== 'string') return undefined
+  const {instance, participant, url, rooms} = value
+  if (!validName(instance, MAX_NAME_LENGTH) || typeof url !== 'string' || !/^wss?:\/\/[^\s/]+\/\S*$/.test(url) || url.length > 512) return undefined
+  if (participant !== undefined && typeof participant !== 'string') return undefined
   if (typeof rooms !== 'object' || rooms === null || Array.isArray(rooms)) return undefined
-  const out: PresenceSnapshot = {instance, url, rooms: new Map()}
+  const out: PresenceSnapshot = {instance, ...(participant === undefined ? {} : {participant}), url, rooms: new Map()}
   for (const [room, names] of Object.entries(rooms)) {
     if (!validName(room, MAX_ROOM_LENGTH) || !Array.isArray(names)) return undefined
     const valid = names.filter((name): name is string => validName(name, MAX_NAME_LENGTH))
@@ -165,6 +280,6 @@ export function parsePresenceSnapshot(text: string): PresenceSnapshot | undefine
   return out
 }
 
-export function encodePresenceSnapshot(snapshot: {instance: string; url: string; rooms: Record<string, string[]>}): string {
-  return JSON.stringify({instance: snapshot.instance, url: snapshot.url, rooms: snapshot.rooms})
+export function encodePresenceSnapshot(snapshot: {instance: string; participant: string; url: string; rooms: Record<string, string[]>}): string {
+  return JSON.stringify({instance: snapshot.instance, participant: snapshot.participant, url: snapshot.url, rooms: snapshot.rooms})
 }

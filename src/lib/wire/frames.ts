@@ -19,7 +19,7 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
 } as const
 
-export type ErrorCode = 'bad_json' | 'bad_request' | 'unknown_type' | 'rate_limited' | 'busy' | 'too_large'
+export type ErrorCode = 'bad_json' | 'bad_request' | 'unknown_type' | 'rate_limited' | 'busy' | 'too_large' | 'too_many_rooms'
 
 export type Ref = string | number
 
@@ -221,11 +221,35 @@ export interface ErrorFrame {
   ref?: Ref
 }
 
-export type ServerFrame = HelloFrame | MessageFrame | JoinedFrame | LeftFrame | AckFrame | PresenceFrame | PresenceChangeFrame | PongFrame | ErrorFrame
+/**
+ * Messages of `writer` in `room` that this instance could not obtain from any peer (a stall or
+ * partition longer than what the cluster keeps): `missing` of them, sequence numbers `from`..`to`.
+ */
+export interface GapFrame {
+  type: 'gap'
+  room: string
+  writer: string
+  missing: number
+  from: number
+  to: number
+  ref?: undefined
+}
+
+export type ServerFrame =
+  | HelloFrame
+  | MessageFrame
+  | JoinedFrame
+  | LeftFrame
+  | AckFrame
+  | PresenceFrame
+  | PresenceChangeFrame
+  | GapFrame
+  | PongFrame
+  | ErrorFrame
 
 export type ServerFrameType = ServerFrame['type']
 
-const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrameType>(['hello', 'message', 'joined', 'left', 'ack', 'presence', 'presence-change', 'pong', 'error'])
+const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrameType>(['hello', 'message', 'joined', 'left', 'ack', 'presence', 'presence-change', 'gap', 'pong', 'error'])
 
 /** `{ref}` when there is one, for spreading into a reply. */
 export function refOf(ref: Ref | undefined): {ref?: Ref} {

@@ -22,6 +22,11 @@ const EXPECTED_TYPES = {
   chatdds_publish_queue: 'gauge',
   chatdds_history_messages: 'gauge',
   chatdds_cluster_instances: 'gauge',
+  chatdds_messages_repaired_total: 'counter',
+  chatdds_messages_unrecovered_total: 'counter',
+  chatdds_dds_samples_ignored_total: 'counter',
+  chatdds_repair_store_messages: 'gauge',
+  chatdds_repairs_pending: 'gauge',
 }
 
 const LATENCY_BUCKETS = ['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']
@@ -44,6 +49,9 @@ const INITIAL_SAMPLES = [
   'chatdds_rate_limited_total{protocol="plain"} 0',
   'chatdds_rate_limited_total{protocol="chatdds.v1"} 0',
   // chatdds_bad_requests_total and chatdds_client_closes_total: no sample until a first code or reason.
+  'chatdds_messages_repaired_total 0',
+  'chatdds_messages_unrecovered_total 0',
+  // chatdds_dds_samples_ignored_total: no sample until a first topic and reason.
   'chatdds_dds_samples_written_total 0',
   'chatdds_dds_matched_readers 1',
   'chatdds_dds_matched_writers 1',
@@ -51,6 +59,8 @@ const INITIAL_SAMPLES = [
   'chatdds_publish_queue 0',
   'chatdds_history_messages 0',
   'chatdds_cluster_instances 1',
+  'chatdds_repair_store_messages 0',
+  'chatdds_repairs_pending 0',
 ]
 
 /** `# TYPE` lines → {name: type}, and the sample lines of the metrics whose name starts with `prefix`. */

@@ -66,15 +66,18 @@ describe('chat server: cluster-wide state', () => {
           const frame = JSON.parse(sample.message)
           if (frame.type !== 'history-request') continue
           requests.push(frame)
-          const answer = {type: 'history', to: frame.from, from: 'hand', nonce: frame.nonce, room: 'r', coverage: {w1: [0, 3]}}
+          // Answers go to the asking participant: the GUID prefix of the request's writer.
+          const to = peer.participantOf(sample.writer)
+          const answer = {type: 'history', to, from: 'hand', nonce: frame.nonce, room: 'r', coverage: {w1: [0, 3]}}
           peer.publishAux('history', JSON.stringify({...answer, messages: [{id: 'w1:3', writer: 'w1', seq: 3, message, sourceTimestamp: 5}]}))
-          peer.publishAux('history', JSON.stringify({type: 'history-end', to: frame.from, from: 'hand', nonce: frame.nonce, rooms: 1, messages: 1}))
+          peer.publishAux('history', JSON.stringify({type: 'history-end', to, from: 'hand', nonce: frame.nonce, rooms: 1, messages: 1}))
         }
       })
       await eventually(() => server.lines.includes('History hand-over: hand answered late; 1 message merged in all'))
       assert.equal(requests[0].from, 'chat-1')
       assert.match(requests[0].nonce, /^[0-9a-f]{16}$/)
       assert.deepEqual(requests[0].answered, [])
+      assert.equal(requests[0].depth, 100)
 
       const client = await connectV1(server, 'carol')
       const joined = await request(client, {type: 'join', room: 'r', history: 5, ref: 'j'})

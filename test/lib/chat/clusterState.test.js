@@ -5,6 +5,8 @@ import {MemoryBus, MemoryHub} from '../../../dist/lib/chat/bus.js'
 import {HistoryExchange} from '../../../dist/lib/chat/handover.js'
 import {History} from '../../../dist/lib/chat/history.js'
 import {ClusterPresence} from '../../../dist/lib/chat/presence.js'
+import {ControlPlane} from '../../../dist/lib/chat/controlPlane.js'
+import {createChatMetrics} from '../../../dist/lib/chat/chatMetrics.js'
 import {encodeEnvelope} from '../../../dist/lib/wire/index.js'
 import {eventually, recordingLogger} from './support.js'
 
@@ -25,6 +27,16 @@ function recordedBus(hub, name) {
   bus.seen = {history: [], presence: []}
   for (const topic of ['history', 'presence']) bus.onAuxSamples(topic, (batch) => bus.seen[topic].push(...batch.map((s) => JSON.parse(s.message))))
   return bus
+}
+
+const zero = () => 0
+const metrics = () =>
+  createChatMetrics(Object.fromEntries(['clients', 'pausedClients', 'matchedReaders', 'matchedWriters', 'samplesWritten', 'writerBusy', 'publishQueue', 'historyMessages', 'clusterInstances', 'repairStoreMessages', 'repairsPending'].map((k) => [k, zero])))
+/** The history exchange reads `chatdds History` through the control plane, as in the server. */
+function startExchange(bus, exchange, logger) {
+  const reconciler = {onRequest() {}, onAnswer() {}, onEnd() {}, onSync() {}}
+  new ControlPlane(bus, {maxSampleBytes: 1 << 20, metrics: metrics(), logger, exchange, reconciler}).start()
+  exchange.start()
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20))
@@ -51,12 +63,12 @@ describe('cluster state parts (unit)', () => {
 
       presence.start()
       await tick()
-      assert.deepEqual(observer.seen.presence, [{instance: 'chat-a', url: 'ws://127.0.0.1:7000/', rooms: {general: ['alice']}}])
+      assert.deepEqual(observer.seen.presence, [{instance: 'chat-a', participant: bus.guidPrefix, url: 'ws://127.0.0.1:7000/', rooms: {general: ['alice']}}])
       presence.join('general', 'bob')
       presence.join('random', 'bob')
       await eventually(() => observer.seen.presence.length === 2)
       await tick()
-      assert.deepEqual(observer.seen.presence[1], {instance: 'chat-a', url: 'ws://127.0.0.1:7000/', rooms: {general: ['alice', 'bob'], random: ['bob']}})
+      assert.deepEqual(observer.seen.presence[1], {instance: 'chat-a', participant: bus.guidPrefix, url: 'ws://127.0.0.1:7000/', rooms: {general: ['alice', 'bob'], random: ['bob']}})
       assert.equal(observer.seen.presence.length, 2)
     })
 
@@ -110,7 +122,7 @@ describe('cluster state parts (unit)', () => {
       const peerPresence = new ClusterPresence(peerBus, {name: 'chat-b', url: 'ws://b/', logger: recordingLogger([])}, () => {})
       const peerExchange = new HistoryExchange(peerBus, peerHistory, peerPresence, {name: 'chat-b', logger: recordingLogger([]), timing})
       peerPresence.start()
-      peerExchange.start()
+      startExchange(peerBus, peerExchange, recordingLogger([]))
 
       const bus = recordWrites(new MemoryBus(hub, {name: 'chat-a'}))
       const history = new History(10)
@@ -123,20 +135,20 @@ describe('cluster state parts (unit)', () => {
       assert.equal(exchange.state, 'pending')
 
       presence.start()
-      exchange.start()
+      startExchange(bus, exchange, recordingLogger(lines))
       await eventually(() => exchange.state !== 'pending')
       assert.equal(exchange.state, 'complete')
       const requests = bus.written.filter((f) => f.type === 'history-request')
       assert.equal(requests.length, 1)
-      assert.deepEqual(Object.keys(requests[0]), ['topic', 'type', 'from', 'nonce', 'attempt', 'answered'])
-      const answers = peerBus.written.filter((f) => f.type === 'history' && f.to === 'chat-a')
+      assert.deepEqual(Object.keys(requests[0]), ['topic', 'type', 'from', 'nonce', 'attempt', 'depth', 'answered'])
+      const answers = peerBus.written.filter((f) => f.type === 'history' && f.to === bus.guidPrefix)
       assert.equal(answers.length, 1)
       assert.deepEqual(answers[0].messages.map((m) => m.message), [1, 2].map((seq) => encodeEnvelope({room: 'general', from: 'alice', text: `m${seq}`, ts: seq, origin: 'chat-b'})))
       assert.deepEqual(history.lookup('general', {limit: 10}).messages.map((m) => m.text), ['m1', 'm2'])
       assert.ok(lines.some((line) => /^History hand-over complete in .*: 1 peer answered \(chat-b\); 2 messages merged into 1 room$/.test(line)), lines.join('\n'))
     })
 
-    it('answers one request once per attempt, and never its own', async () => {
+    it('answers a participant once per attempt, for one nonce only, and not when it is listed as answered', async () => {
       const hub = new MemoryHub()
       const observer = recordedBus(hub, 'observer')
       const bus = new MemoryBus(hub, {name: 'chat-b'})
@@ -144,18 +156,46 @@ describe('cluster state parts (unit)', () => {
       const exchange = new HistoryExchange(bus, new History(10), presence, {name: 'chat-b', logger: recordingLogger([]), timing})
       closers.push(() => exchange.close(), () => presence.close(), () => bus.close(), () => observer.close())
       presence.start()
-      exchange.start()
+      startExchange(bus, exchange, recordingLogger([]))
       const asker = new MemoryBus(hub, {name: 'asker'})
-      closers.push(() => asker.close())
-      const request = (attempt) => JSON.stringify({type: 'history-request', from: 'chat-z', nonce: 'n1', attempt, answered: []})
-      asker.publishAux('history', request(1))
-      asker.publishAux('history', request(1))
-      asker.publishAux('history', request(2))
-      asker.publishAux('history', JSON.stringify({type: 'history-request', from: 'chat-z', nonce: 'n2', attempt: 1, answered: ['chat-b']}))
-      await eventually(() => observer.seen.history.filter((f) => f.type === 'history-end' && f.to === 'chat-z').length >= 2)
+      const other = new MemoryBus(hub, {name: 'other'})
+      closers.push(() => asker.close(), () => other.close())
+      const request = (nonce, attempt, answered = []) => JSON.stringify({type: 'history-request', from: 'chat-z', nonce, attempt, answered})
+      asker.publishAux('history', request('n1', 1))
+      asker.publishAux('history', request('n1', 1))
+      asker.publishAux('history', request('n1', 2))
+      other.publishAux('history', request('n3', 1, [bus.guidPrefix]))
+      const ends = (to) => observer.seen.history.filter((f) => f.type === 'history-end' && f.to === to)
+      await eventually(() => ends(asker.guidPrefix).length >= 2)
+      // A token again for the asker (1 request/s), then a second nonce from the same participant.
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      asker.publishAux('history', request('n2', 1))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      assert.deepEqual(ends(asker.guidPrefix).map((f) => f.nonce), ['n1', 'n1'], 'attempt 1 once, attempt 2 once, and never n2')
+      assert.deepEqual(ends(other.guidPrefix), [], 'other listed chat-b as answered')
+    })
+
+    it('answers one of 20 forged requests from one participant, and counts the rest as rate limited', async () => {
+      const hub = new MemoryHub()
+      const observer = recordedBus(hub, 'observer')
+      const bus = new MemoryBus(hub, {name: 'chat-b'})
+      const lines = []
+      const presence = new ClusterPresence(bus, {name: 'chat-b', url: 'ws://b/', logger: recordingLogger([])}, () => {})
+      const exchange = new HistoryExchange(bus, new History(10), presence, {name: 'chat-b', logger: recordingLogger([]), timing})
+      const reconciler = {onRequest() {}, onAnswer() {}, onEnd() {}, onSync() {}}
+      const counters = metrics()
+      new ControlPlane(bus, {maxSampleBytes: 1 << 20, metrics: counters, logger: recordingLogger(lines), exchange, reconciler}).start()
+      exchange.start()
+      presence.start()
+      const forger = new MemoryBus(hub, {name: 'forger'})
+      closers.push(() => exchange.close(), () => presence.close(), () => bus.close(), () => observer.close(), () => forger.close())
+      for (let i = 0; i < 20; i++) forger.publishAux('history', JSON.stringify({type: 'history-request', from: `fake-${i}`, nonce: `n${i}`, attempt: 1, answered: []}))
+      await eventually(() => observer.seen.history.some((f) => f.type === 'history-end'))
       await tick()
-      const ends = observer.seen.history.filter((f) => f.type === 'history-end' && f.to === 'chat-z')
-      assert.deepEqual(ends.map((f) => f.nonce), ['n1', 'n1'], 'attempt 1 once, attempt 2 once, and not n2 (chat-b is listed as answered)')
+      assert.deepEqual(observer.seen.history.filter((f) => f.type === 'history-end').map((f) => f.nonce), ['n0'])
+      const text = await counters.registry.metrics()
+      assert.match(text, /chatdds_dds_samples_ignored_total\{topic="history",reason="rate_limited"\} 17\n/)
+      assert.equal(lines.filter((line) => line.startsWith('warning: Ignored a history-request (rate limited) from forger')).length, 1)
     })
   })
 })

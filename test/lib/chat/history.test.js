@@ -36,7 +36,9 @@ describe('chat history', () => {
 
   it('resumes from a per-writer cursor', () => {
     const history = new History(10)
-    for (const [w, s] of [['a', 1], ['b', 7], ['a', 2], ['b', 8], ['c', 1]]) history.add(message(w, s))
+    // Timestamps in arrival order (the fixture's default timestamp is the sequence number).
+    let ts = 0
+    for (const [w, s] of [['a', 1], ['b', 7], ['a', 2], ['b', 8], ['c', 1]]) history.add({...message(w, s), ts: ++ts})
     const result = history.lookup('general', {since: parseCursor({a: 2, b: 7})})
     assert.deepEqual(ids(result), ['b:8', 'c:1'])
     assert.equal(result.recovered, true)
@@ -154,5 +156,24 @@ describe('chat history: hand-over and coverage', () => {
     assert.deepEqual(messages.map((m) => m.id), ['a:2', 'a:3'])
     assert.deepEqual(Object.fromEntries(coverage), {a: {lo: 1, hi: 3}, b: {lo: 0, hi: 1}})
     assert.deepEqual(history.roomNames().sort(), ['elsewhere', 'r'])
+  })
+
+  it('keeps a room in one order whatever the arrival order: a late (repaired) message goes where its timestamp says', () => {
+    const live = new History(3)
+    const late = new History(3)
+    const msgs = [message('a', 1), message('b', 2), message('a', 3), message('b', 4)]
+    for (const m of msgs) live.add(m)
+    // The second instance gets b's messages late, after a partition: b:2 and b:4 arrive after a:3.
+    for (const m of [msgs[0], msgs[2], msgs[1], msgs[3]]) late.add(m)
+    assert.deepEqual(ids(live.lookup('general', {limit: 3})), ['b:2', 'a:3', 'b:4'])
+    assert.deepEqual(ids(late.lookup('general', {limit: 3})), ['b:2', 'a:3', 'b:4'])
+  })
+
+  it("keeps one writer's messages in sequence order even if its timestamps go back", () => {
+    const history = new History(10)
+    history.add({...message('a', 1), ts: 50})
+    history.add({...message('b', 1), ts: 20})
+    history.add({...message('a', 2), ts: 10})
+    assert.deepEqual(ids(history.lookup('general', {limit: 10})), ['b:1', 'a:1', 'a:2'])
   })
 })
