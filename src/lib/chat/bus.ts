@@ -91,6 +91,7 @@ export class MemoryBus implements Bus {
   private readonly handlers = new Map<Channel, Array<(batch: Sample[]) => void>>()
   private readonly eventHandlers: Array<(event: BusEvent) => void> = []
   private readonly capacity: number
+  private readonly cutOff = new Set<MemoryBus>()
 
   constructor(
     readonly hub: MemoryHub = defaultHub,
@@ -111,6 +112,17 @@ export class MemoryBus implements Bus {
 
   publishAux(topic: AuxTopic, message: string): WriteResult {
     return this.write(topic, message)
+  }
+
+  /** Drops every sample between this bus and `peer`, both ways, until `heal` (a partition that outlives nothing: no lease expires). */
+  cut(peer: MemoryBus): void {
+    this.cutOff.add(peer)
+    peer.cutOff.add(this)
+  }
+
+  heal(peer: MemoryBus): void {
+    this.cutOff.delete(peer)
+    peer.cutOff.delete(this)
   }
 
   /** Holds written samples undelivered (the outbox fills up, then publish throws EBUSY), like readers that stopped acknowledging. */
@@ -212,7 +224,7 @@ export class MemoryBus implements Bus {
         let end = start
         while (end < outbox.length && outbox[end].channel === outbox[start].channel) end++
         const batch = outbox.slice(start, end).map((entry) => entry.sample)
-        for (const bus of this.hub.buses) bus.deliver(outbox[start].channel, batch)
+        for (const bus of this.hub.buses) if (!this.cutOff.has(bus)) bus.deliver(outbox[start].channel, batch)
         start = end
       }
     })

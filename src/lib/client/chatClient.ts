@@ -10,6 +10,7 @@ import {
   type AckFrame,
   type Cursor,
   type ErrorFrame,
+  type GapFrame,
   type HelloFrame,
   type JoinedFrame,
   type LeftFrame,
@@ -66,6 +67,8 @@ export function seconds(ms: number): string {
 
 export declare interface ChatClient {
   on(event: 'message', listener: (message: MessageFrame) => void): this
+  /** The server could not obtain messages of a room that it missed (a stall or partition longer than the cluster keeps). */
+  on(event: 'gap', listener: (gap: GapFrame) => void): this
   on(event: 'close', listener: (code: number, reason: string) => void): this
   /** An error frame that answers no pending request, or a frame that is not chatdds.v1 JSON. */
   on(event: 'serverError', listener: (error: ChatddsError) => void): this
@@ -240,6 +243,8 @@ export class ChatClient extends EventEmitter {
 
     if (frame.type === 'message') {
       if (this.seen.accept(frame)) this.emit('message', frame)
+    } else if (frame.type === 'gap') {
+      this.emit('gap', frame)
     } else if (frame.type === 'error') {
       this.emit('serverError', serverError(frame))
     }

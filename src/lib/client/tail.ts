@@ -112,6 +112,9 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
     client = connection
     connection.on('message', deliver)
     connection.on('serverError', (error) => onNotice(error.message))
+    connection.on('gap', (gap) =>
+      onNotice(`${connection.url} lost ${gap.missing} message${gap.missing === 1 ? '' : 's'} of #${gap.room} that no instance holds any more (a stall or partition longer than the cluster keeps); they will not be shown.`),
+    )
     connection.once('close', (code) => onDrop(connection, code))
     try {
       const joins = await Promise.all(rooms.map((room) => (resume ? connection.resume(room) : connection.join(room, {history: options.history}))))

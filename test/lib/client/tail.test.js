@@ -71,6 +71,21 @@ describe('tail', () => {
     ])
   })
 
+  it('says how many messages of which room are lost when the server sends a gap frame, and goes on', async () => {
+    const server = await fake()
+    const {session, messages, notices} = follow({ports: [server.port], rooms: ['general'], count: 2})
+    await server.waitForJoins(1)
+    server.publish('general', 'before')
+    await until(() => messages.length === 1)
+    server.broadcast({type: 'gap', room: 'general', writer: 'ab12', missing: 21, from: 2, to: 22})
+    server.publish('general', 'after')
+    assert.deepEqual(await session.done, {received: 2, reason: 'count'})
+    assert.deepEqual(messages.map((m) => m.text), ['before', 'after'])
+    assert.deepEqual(notices, [
+      `${server.url} lost 21 messages of #general that no instance holds any more (a stall or partition longer than the cluster keeps); they will not be shown.`,
+    ])
+  })
+
   it('rotates to the next port when an instance goes away, and resumes there', async () => {
     const cluster = new FakeCluster()
     const first = await fake({cluster, instance: 'chat-1'})
