@@ -9,6 +9,7 @@ import {parseHistoryFrame, type HistoryFrame} from '../wire/index.js'
 import type {Bus} from './bus.js'
 import type {ChatMetrics} from './chatMetrics.js'
 import type {HistoryExchange} from './handover.js'
+import type {ClusterPresence} from './presence.js'
 import type {Logger} from './log.js'
 import {TokenBucket} from './rateLimit.js'
 import type {Reconciler, Sender} from './reconcile.js'
@@ -20,10 +21,11 @@ export interface ControlPlaneOptions {
   logger: Logger
   exchange: HistoryExchange
   reconciler: Reconciler
+  presence: Pick<ClusterPresence, 'republish'>
 }
 
 /** Requests that make this instance write answers, per asking participant: sustained per second, and burst. */
-const REQUEST_RATE = {'history-request': [1, 3], 'repair-request': [20, 60]} as const
+const REQUEST_RATE = {'history-request': [2, 10], 'repair-request': [20, 60], 'presence-request': [2, 5]} as const
 /** Participants whose request rate is tracked; past it the one seen longest ago is forgotten. */
 const MAX_TRACKED = 1000
 /** One warning per this many ms per kind of ignored sample, the rest only counted. */
@@ -95,6 +97,11 @@ export class ControlPlane {
         return
       case 'repair-end':
         reconciler.onEnd(frame, from)
+        return
+      case 'presence-request':
+        if (frame.to !== this.bus.guidPrefix) return
+        if (this.allowed(frame.type, from.participant)) this.options.presence.republish()
+        else this.ignore('rate_limited', from, 'a presence-request')
         return
       case 'sync':
         // An instance announces its own writer only: a sync for another participant's writer is forged.

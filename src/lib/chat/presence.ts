@@ -5,7 +5,7 @@
  * leaves or is dropped (lease expired): no ghosts.
  */
 import type {Sample} from '../dds/types.js'
-import {encodePresenceSnapshot, parsePresenceSnapshot, type InstanceInfo, type Member, type PresenceSnapshot as Snapshot} from '../wire/index.js'
+import {encodePresenceRequest, encodePresenceSnapshot, parsePresenceSnapshot, type InstanceInfo, type Member, type PresenceSnapshot as Snapshot} from '../wire/index.js'
 import type {Bus} from './bus.js'
 import type {Logger} from './log.js'
 
@@ -32,6 +32,9 @@ export const MAX_SNAPSHOT_BYTES = 1024 * 1024
 
 /** Participants that left, remembered so that a late sample of theirs cannot bring their users back. */
 const MAX_DEPARTED = 1000
+/** A peer seen again is asked for its snapshot this often, for this long, until it comes. */
+const ASK_EVERY_MS = 1000
+const ASK_FOR_MS = 15_000
 
 export class ClusterPresence {
   /** Snapshots of the other instances, by participant. */
@@ -42,6 +45,9 @@ export class ClusterPresence {
   /** room → `[instance, name]` (JSON) → sources (this instance, snapshots) that list it; a member is in the room while > 0. */
   private readonly counts = new Map<string, Map<string, number>>()
   private publishTimer: NodeJS.Timeout | undefined
+  /** Peers seen again after they were dropped, whose snapshot has not come back yet → when they came back. */
+  private readonly wanted = new Map<string, number>()
+  private askTimer: NodeJS.Timeout | undefined
   private started = false
   private closed = false
 
@@ -120,9 +126,21 @@ export class ClusterPresence {
     this.schedulePublish()
   }
 
-  /** The participant is back (or new): its snapshots count again. */
+  /**
+   * The participant is back (or new): its snapshots count again. One that was dropped (a stall or a
+   * partition outlived its lease) may never send its last snapshot again — its writer still counts
+   * this reader as matched — so it is asked for it until it comes, and gets this instance's anew.
+   */
   participantJoined(participant: string): void {
-    this.departed.delete(participant)
+    if (!this.departed.delete(participant) || !this.started || this.closed) return
+    this.wanted.set(participant, Date.now())
+    this.schedulePublish()
+    this.ask()
+  }
+
+  /** A peer asks for this instance's snapshot again. */
+  republish(): void {
+    if (this.started && !this.closed) this.schedulePublish()
   }
 
   /** The participant left or was dropped: its members leave every room. */
@@ -140,6 +158,7 @@ export class ClusterPresence {
 
   close(): void {
     this.closed = true
+    clearTimeout(this.askTimer)
     if (this.publishTimer) clearTimeout(this.publishTimer)
     this.publishTimer = undefined
   }
@@ -167,6 +186,7 @@ export class ClusterPresence {
       }
       const previous = this.snapshots.get(participant)
       this.snapshots.set(participant, snapshot)
+      this.wanted.delete(participant)
       if (!previous) this.options.logger.info(`Presence: ${snapshot.instance} at ${snapshot.url} is in the cluster`)
       this.apply(previous, snapshot)
     }
@@ -194,6 +214,29 @@ export class ClusterPresence {
     if (members.size === 0) this.counts.delete(room)
     if (delta > 0 && count === 1) this.onChange({room, change: 'join', name, instance})
     if (delta < 0 && count === 0) this.onChange({room, change: 'leave', name, instance})
+  }
+
+  private ask(): void {
+    if (this.askTimer || this.closed) return
+    const now = Date.now()
+    for (const [participant, since] of this.wanted) {
+      if (now - since > ASK_FOR_MS) this.wanted.delete(participant)
+      else this.write(encodePresenceRequest({from: this.options.name, to: participant}))
+    }
+    if (this.wanted.size === 0) return
+    this.askTimer = setTimeout(() => {
+      this.askTimer = undefined
+      this.ask()
+    }, ASK_EVERY_MS)
+    this.askTimer.unref()
+  }
+
+  private write(request: string): void {
+    try {
+      this.bus.publishAux('history', request)
+    } catch (error) {
+      this.options.logger.debug(`Could not ask for a presence snapshot (${(error as Error).message})`)
+    }
   }
 
   private schedulePublish(): void {

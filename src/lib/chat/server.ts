@@ -203,7 +203,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   )
   reconciler = new Reconciler(bus, inbound, store, {name, logger, peers: () => presence.peers(), timing: options.reconcile})
   repairs = {store, reconciler}
-  const controlPlane = new ControlPlane(bus, {maxSampleBytes: options.maxSampleBytes + 512 * 1024, metrics, logger, exchange, reconciler})
+  const controlPlane = new ControlPlane(bus, {maxSampleBytes: options.maxSampleBytes + 512 * 1024, metrics, logger, exchange, reconciler, presence})
 
   const publish = (message: string, done?: PublishCallback) => {
     if (messageLog.wants()) messageLog.line(`Writing message ${JSON.stringify({message})}`)

@@ -95,7 +95,15 @@ export interface WriterSync {
   seq: number
 }
 
-export type HistoryFrame = HistoryRequest | HistoryAnswer | HistoryEnd | RepairRequest | RepairAnswer | RepairEnd | WriterSync
+/** An instance that dropped a peer (lease expired) and sees it again asks it for its presence snapshot anew. */
+export interface PresenceRequest {
+  type: 'presence-request'
+  from: string
+  /** The participant (GUID prefix) asked. */
+  to: string
+}
+
+export type HistoryFrame = HistoryRequest | HistoryAnswer | HistoryEnd | RepairRequest | RepairAnswer | RepairEnd | WriterSync | PresenceRequest
 
 /** Bounds on what a repair request may ask for, checked by the parser. */
 export const REPAIR_LIMITS = {
@@ -195,6 +203,9 @@ export function parseHistoryFrame(text: string): HistoryFrame | null | undefined
       if (typeof writer !== 'string' || writer.length === 0 || !Number.isSafeInteger(seq) || (seq as number) < 0) return null
       return {type: 'sync', from: typeof from === 'string' ? from : '', writer, seq: seq as number}
     }
+    case 'presence-request':
+      if (typeof frame.to !== 'string') return null
+      return {type: 'presence-request', from: typeof frame.from === 'string' ? frame.from : '', to: frame.to}
     case 'history-end':
       return {
         type: 'history-end',
@@ -236,6 +247,10 @@ export function repairAnswerHead(answer: {to: string; from: string; nonce: strin
 
 export function encodeRepairEnd(end: Omit<RepairEnd, 'type'>): string {
   return JSON.stringify({type: 'repair-end', to: end.to, from: end.from, nonce: end.nonce, attempt: end.attempt, writer: end.writer, sent: end.sent})
+}
+
+export function encodePresenceRequest(request: Omit<PresenceRequest, 'type'>): string {
+  return JSON.stringify({type: 'presence-request', from: request.from, to: request.to})
 }
 
 export function encodeWriterSync(sync: Omit<WriterSync, 'type'>): string {
