@@ -1,8 +1,40 @@
 // Load for the fault tests (and bench/faults): chatdds.v1 senders at a fixed rate and receivers that
 // record every message, with the checks a user would make: everything acked arrived everywhere,
 // exactly once, in each sender's order.
-import {openV1} from '../commands/serveSupport.js'
+import WebSocket from 'ws'
 import {eventually} from '../helpers.js'
+
+/** A chatdds.v1 client of `host:port` that has received its hello: `frames` (parsed), `request(frame)`. */
+export async function openClient(host, port, name) {
+  const ws = await new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://${host}:${port}/?name=${encodeURIComponent(name)}`, 'chatdds.v1')
+    socket.on('error', () => {})
+    socket.frames = []
+    socket.on('message', (data) => socket.frames.push(JSON.parse(data.toString())))
+    socket.once('open', () => resolve(socket))
+    socket.once('error', reject)
+  })
+  let refs = 0
+  ws.request = (frame) => {
+    const ref = `${frame.type}-${++refs}`
+    ws.send(JSON.stringify({...frame, ref}))
+    return eventually(() => ws.frames.find((f) => f.ref === ref))
+  }
+  await eventually(() => ws.frames.some((f) => f.type === 'hello'))
+  return ws
+}
+
+/** GET http://host:port/presence. */
+export async function presenceOf(instance) {
+  return (await fetch(`http://${instance.host ?? '127.0.0.1'}:${instance.port}/presence`)).json()
+}
+
+/** True when every instance lists all of them and the same members of `room` (`members` of them). */
+export async function presenceAgrees(instances, room, members) {
+  const views = await Promise.all(instances.map(presenceOf))
+  const key = (view) => JSON.stringify([view.instances.map((i) => i.name), view.rooms[room] ?? []])
+  return views.every((view) => view.instances.length === instances.length && (view.rooms[room] ?? []).length === members && key(view) === key(views[0]))
+}
 
 /**
  * On each instance: `receivers` chatdds.v1 clients in `room` and one sender that sends `rate`
@@ -12,14 +44,14 @@ export async function startLoad(instances, {room = 'r', receivers = 3, rate = 10
   const clients = []
   for (const instance of instances) {
     for (let i = 0; i < receivers; i++) {
-      const ws = await openV1(instance.port, `${instance.name}-r${i}`)
+      const ws = await openClient(instance.host ?? '127.0.0.1', instance.port, `${instance.name}-r${i}`)
       await ws.request({type: 'join', room})
       clients.push({instance: instance.name, ws})
     }
   }
   const senders = []
   for (const instance of instances) {
-    const ws = await openV1(instance.port, `${instance.name}-sender`)
+    const ws = await openClient(instance.host ?? '127.0.0.1', instance.port, `${instance.name}-sender`)
     senders.push({instance: instance.name, ws, sent: 0})
   }
   const perTick = Math.max(1, Math.round(rate / 100))
@@ -36,6 +68,10 @@ export async function startLoad(instances, {room = 'r', receivers = 3, rate = 10
     senders,
     stop() {
       clearInterval(timer)
+    },
+    close() {
+      clearInterval(timer)
+      for (const {ws} of [...clients, ...senders]) ws.terminate()
     },
   }
 }
@@ -63,9 +99,14 @@ export function tally(load) {
   return rows
 }
 
-/** Waits until every sender's sends are acked and every client has every acked message (or the time is up). */
+/** Sends answered with an error frame (rate_limited after a stall's backlog): the sender was told, nothing to deliver. */
+export function refused(sender) {
+  return sender.ws.frames.filter((f) => f.type === 'error').length
+}
+
+/** Waits until every send is answered and every client has every acked message (or the time is up). */
 export async function settle(load, timeoutMs = 60_000) {
-  await eventually(() => load.senders.every((s) => acked(s).length === s.sent), timeoutMs).catch(() => {})
+  await eventually(() => load.senders.every((s) => acked(s).length + refused(s) === s.sent), timeoutMs).catch(() => {})
   await eventually(() => tally(load).every((row) => row.missing === 0), timeoutMs).catch(() => {})
   return tally(load)
 }
