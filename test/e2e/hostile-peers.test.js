@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import {killAll, randomDomain, root, start} from '../helpers.js'
-import {openSocket, startServe} from '../commands/serveSupport.js'
+import {getJson, openSocket, openV1, startServe} from '../commands/serveSupport.js'
+import {eventually} from '../helpers.js'
 
 const ddsPeer = path.join(root, 'test', 'lib', 'dds', 'fixtures', 'dds-peer.js')
 
@@ -46,5 +47,77 @@ describe('hostile DDS peers (real instance over DDS)', function () {
     assert.match(child.output(), /warning: Ignored a malformed history sample from binding-test-topic/)
     assert.match(child.output(), /warning: Ignored a malformed presence snapshot from binding-test-topic/)
     ws.close()
+  })
+
+  /** Writes `texts` on `topic` from a foreign participant (binding-test-topic) and waits until it is done. */
+  async function foreignWrite(domain, topic, ...texts) {
+    const peer = start(process.execPath, [ddsPeer, 'topic', String(domain), topic, ...texts])
+    assert.equal((await peer.exited).code, 0, peer.output())
+  }
+
+  const metric = async (port, series) => {
+    const line = (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).split('\n').find((l) => l.startsWith(series + ' '))
+    return line === undefined ? undefined : Number(line.slice(series.length + 1))
+  }
+
+  it('drops a 32 MiB sample on User Messages with a warning and a metric; no client is closed, the next message arrives', async () => {
+    const domain = randomDomain()
+    const {child, port} = await startServe(['--domain', String(domain), '--name', 'target'], {domain: false})
+    const plain = await openSocket(port)
+    const v1 = await openV1(port, 'reader')
+    await v1.request({type: 'join', room: 'general'})
+    await foreignWrite(domain, 'User Messages', `@repeat:${32 * 1024 * 1024}:x`, 'after the big one')
+    await eventually(() => plain.texts.length === 1 && v1.ofType('message').length === 1, 20_000)
+    assert.deepEqual(plain.texts, ['after the big one'])
+    assert.deepEqual(v1.ofType('message').map((m) => m.text), ['after the big one'])
+    assert.equal(plain.readyState, 1)
+    assert.equal(v1.readyState, 1)
+    assert.equal(await metric(port, 'chatdds_dds_samples_ignored_total{topic="messages",reason="too_large"}'), 1)
+    assert.match(child.output(), /warning: Dropped DDS sample \w+:1 from binding-test-topic: 33554432 bytes, over the 1048576-byte bound/)
+    plain.close()
+    v1.close()
+  })
+
+  it('ignores a presence snapshot that names another participant: no planted fail-over URL', async () => {
+    const domain = randomDomain()
+    const {child, port} = await startServe(['--domain', String(domain), '--name', 'target'], {domain: false})
+    const forged = JSON.stringify({instance: 'evil', participant: '0102030405060708090a0b0c', url: 'ws://127.0.0.1:1/', rooms: {general: ['mallory']}})
+    await foreignWrite(domain, 'chatdds Presence', forged)
+    await eventually(() => /Ignored a presence snapshot from binding-test-topic that names another participant \(0102030405060708090a0b0c\)/.test(child.output()))
+    const client = await openV1(port, 'alice')
+    assert.deepEqual(client.ofType('hello')[0].instances.map((i) => i.name), ['target'])
+    assert.deepEqual((await getJson(port, '/presence')).rooms, {})
+    assert.equal(await metric(port, 'chatdds_dds_samples_ignored_total{topic="presence",reason="forged"}'), 1)
+    client.close()
+  })
+
+  it('answers 1 of 20 forged history requests from one participant and counts 10 as rate limited', async () => {
+    const domain = randomDomain()
+    const {child, port} = await startServe(['--domain', String(domain), '--name', 'target'], {domain: false})
+    const requests = Array.from({length: 20}, (_, i) => JSON.stringify({type: 'history-request', from: `fake-${i}`, nonce: `n${i}`, attempt: 1, answered: []}))
+    await foreignWrite(domain, 'chatdds History', ...requests)
+    await eventually(async () => (await metric(port, 'chatdds_dds_samples_ignored_total{topic="history",reason="rate_limited"}')) === 10)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.deepEqual(child.output().match(/Handed \d+ messages? of \d+ rooms? over to \S+/g), ['Handed 0 messages of 0 rooms over to fake-0'])
+  })
+
+  it('lets one client join at most 100 rooms: the rest are refused with too_many_rooms, others unaffected', async () => {
+    const {port} = await startServe()
+    const greedy = await openV1(port, 'greedy')
+    const other = await openV1(port, 'other')
+    await other.request({type: 'join', room: 'r0'})
+    for (let i = 0; i < 150; i++) greedy.send(JSON.stringify({type: 'join', room: `r${i}`, ref: i}))
+    await eventually(() => greedy.frames.filter((f) => typeof f.ref === 'number').length === 150)
+    const answers = greedy.frames.filter((f) => typeof f.ref === 'number')
+    assert.deepEqual(answers.filter((a) => a.type === 'joined').map((a) => a.ref), Array.from({length: 100}, (_, i) => i))
+    assert.equal(answers.filter((a) => a.type === 'joined').length, 100)
+    const refused = answers.filter((a) => a.type === 'error')
+    assert.equal(refused.length, 50)
+    assert.deepEqual(refused[0], {type: 'error', code: 'too_many_rooms', message: 'This connection is in 100 rooms already, the most it may be in; leave one first.', ref: refused[0].ref})
+    assert.equal(Object.keys((await getJson(port, '/presence')).rooms).length, 100)
+    await other.request({type: 'send', room: 'r0', text: 'still fine'})
+    await eventually(() => other.ofType('message').some((m) => m.text === 'still fine'))
+    greedy.close()
+    other.close()
   })
 })
