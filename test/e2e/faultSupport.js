@@ -110,3 +110,61 @@ export async function settle(load, timeoutMs = 60_000) {
   await eventually(() => tally(load).every((row) => row.missing === 0), timeoutMs).catch(() => {})
   return tally(load)
 }
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Sums one metric series over the instances' /metrics. */
+export async function metricSum(instances, series) {
+  let sum = 0
+  for (const instance of instances) {
+    const text = await (await fetch(`http://${instance.host ?? '127.0.0.1'}:${instance.port}/metrics`)).text()
+    const line = text.split('\n').find((l) => l.startsWith(series + ' '))
+    sum += line === undefined ? 0 : Number(line.slice(series.length + 1))
+  }
+  return sum
+}
+
+/**
+ * The shape of every fault case: load on `instances` (3 receivers and a 100 msg/s sender each),
+ * `fault.start()`, `seconds` of it, `fault.end()`, load for `afterMs` more, then wait until it
+ * settles. Returns the tally and the figures bench/faults prints.
+ */
+export async function runFault(instances, fault, {seconds, afterMs = 1000, members}) {
+  const load = await startLoad(instances)
+  try {
+    await sleep(1500)
+    try {
+      fault.start()
+      await sleep(seconds * 1000)
+    } finally {
+      fault.end()
+    }
+    const healed = Date.now()
+    await eventually(() => presenceAgrees(instances, 'r', members), 15_000).catch(() => {})
+    const presenceMs = Date.now() - healed
+    await sleep(Math.max(0, afterMs - presenceMs))
+    load.stop()
+    const rows = await settle(load)
+    const reconcileMs = Date.now() - healed
+    const sum = (key) => rows.reduce((n, row) => n + row[key], 0)
+    return {
+      rows,
+      presenceMs,
+      reconcileMs,
+      lost: sum('missing'),
+      duplicated: sum('duplicated'),
+      outOfOrder: rows.filter((row) => !row.ordered).length,
+      gaps: rows.reduce((n, row) => n + row.gaps.length, 0),
+      sent: load.senders.reduce((n, sender) => n + acked(sender).length, 0),
+      repaired: await metricSum(instances, 'chatdds_messages_repaired_total'),
+      unrecovered: await metricSum(instances, 'chatdds_messages_unrecovered_total'),
+    }
+  } finally {
+    load.close()
+  }
+}
+
+/** A stall: SIGSTOP of `victim` for the fault's length. */
+export function stall(victim) {
+  return {start: () => victim.child.kill('SIGSTOP'), end: () => victim.child.kill('SIGCONT')}
+}

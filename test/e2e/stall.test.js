@@ -3,40 +3,22 @@
 // of every sender exactly once, in each sender's order, and presence agrees everywhere again.
 import assert from 'node:assert/strict'
 import {startInstances} from '../commands/serveSupport.js'
-import {eventually, killAll} from '../helpers.js'
-import {presenceAgrees, settle, startLoad} from './faultSupport.js'
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+import {killAll} from '../helpers.js'
+import {runFault, stall} from './faultSupport.js'
 
 describe('a stalled instance (SIGSTOP longer than the lease), real processes', function () {
   this.timeout(180_000)
-  let load
-  afterEach(async () => {
-    load?.close()
-    await killAll()
-  })
+  afterEach(() => killAll())
 
   for (const seconds of [10, 30]) {
     it(`${seconds} s stall of 1 of 3 instances: every message everywhere exactly once and in order, presence whole again within 10 s`, async () => {
       const instances = await startInstances(3, {prefix: `stall${seconds}`})
-      load = await startLoad(instances)
-      await sleep(1500)
       const victim = instances[2]
-      try {
-        victim.child.kill('SIGSTOP')
-        await sleep(seconds * 1000)
-      } finally {
-        victim.child.kill('SIGCONT')
-      }
-      const resumed = Date.now()
       // 3 receivers on each of 3 instances are in the room.
-      await eventually(() => presenceAgrees(instances, 'r', 9), 10_000)
-      console.log(`      presence agreed ${((Date.now() - resumed) / 1000).toFixed(1)} s after SIGCONT`)
-      await sleep(1000)
-      load.stop()
-      const rows = await settle(load)
-      console.log(`      reconciled ${((Date.now() - resumed) / 1000).toFixed(1)} s after SIGCONT (1 s of it still sending)`)
-      for (const row of rows) {
+      const result = await runFault(instances, stall(victim), {seconds, members: 9})
+      console.log(`      presence agreed ${(result.presenceMs / 1000).toFixed(1)} s and everything arrived ${(result.reconcileMs / 1000).toFixed(1)} s after SIGCONT`)
+      assert.ok(result.presenceMs < 10_000, 'presence did not agree within 10 s of SIGCONT')
+      for (const row of result.rows) {
         assert.ok(row.expected > seconds * 50, `sender ${row.sender} had only ${row.expected} acknowledged messages`)
         assert.deepEqual({...row, gaps: row.gaps.length}, {...row, missing: 0, duplicated: 0, ordered: true, gaps: 0}, JSON.stringify(row))
       }
