@@ -50,8 +50,10 @@ export interface Sender {
 export interface ReconcilerOptions {
   name: string
   logger: Logger
-  /** The other chatdds instances known now: participant → name. */
+  /** The other chatdds instances known now (through presence): participant → name. */
   peers(): Map<string, string>
+  /** Whether the participant is in the domain now (discovered, not gone). */
+  alive(participant: string): boolean
   timing?: Partial<ReconcileTiming>
 }
 
@@ -81,6 +83,8 @@ export class Reconciler {
   private readonly scheduled = new Set<string>()
   private readonly answered = new Map<string, true>()
   private ownWriter: {writer: string; seq: number} | undefined
+  /** Participants ever known as chatdds instances (bounded). */
+  private readonly instances = new Set<string>()
   private lastSync = {seq: -1, at: 0}
   private timer: NodeJS.Timeout | undefined
   private coalesceTimer: NodeJS.Timeout | undefined
@@ -182,19 +186,25 @@ export class Reconciler {
       return
     }
     const peers = this.options.peers()
+    for (const participant of peers.keys()) this.remember(participant)
+    // The writer's own instance holds what it wrote: while it is in the domain, its answer is awaited
+    // even before presence lists it again (right after a stall it may not yet).
+    const owner = this.bus.participantOf(writer)
+    const asked = new Set(peers.keys())
+    if (owner !== this.bus.guidPrefix && this.instances.has(owner) && this.options.alive(owner)) asked.add(owner)
     let open = this.open.get(writer)
     if (!open) {
       open = {nonce: randomBytes(8).toString('hex'), attempt: 0, counted: 0, firstAskedAt: now, askedAt: now, ranges, asked: new Set(), ended: new Set()}
       this.open.set(writer, open)
     }
     open.attempt++
-    if (peers.size > 0) open.counted++
+    if (asked.size > 0) open.counted++
     open.askedAt = now
     open.ranges = ranges
-    open.asked = new Set(peers.keys())
+    open.asked = asked
     open.ended = new Set()
     const count = ranges.reduce((n, [lo, hi]) => n + hi - lo + 1, 0)
-    this.options.logger.debug(`Asking ${peers.size} peers for ${count} missed messages of DDS writer ${writer} (attempt ${open.attempt})`)
+    this.options.logger.debug(`Asking ${asked.size} peers for ${count} missed messages of DDS writer ${writer} (attempt ${open.attempt})`)
     this.write(encodeRepairRequest({from: this.options.name, nonce: open.nonce, attempt: open.attempt, writer, ranges}), 'a repair request')
   }
 
@@ -237,6 +247,12 @@ export class Reconciler {
       this.lastSync = {seq: own.seq, at: now}
       this.write(encodeWriterSync({from: this.options.name, writer: own.writer, seq: own.seq}), 'a writer sync')
     }
+  }
+
+  private remember(participant: string): void {
+    if (this.instances.has(participant)) return
+    if (this.instances.size >= 1000) this.instances.delete(this.instances.values().next().value!)
+    this.instances.add(participant)
   }
 
   private write(message: string, what: string): boolean {

@@ -201,7 +201,13 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     },
     {maxSampleBytes: options.maxSampleBytes},
   )
-  reconciler = new Reconciler(bus, inbound, store, {name, logger, peers: () => presence.peers(), timing: options.reconcile})
+  // Participants in the domain now, from discovery (what presence lists can lag after a stall).
+  const alive = new Set<string>()
+  bus.onEvent((event) => {
+    if (event.kind === 'joined') alive.add(event.guidPrefix)
+    else if (event.kind !== 'matched') alive.delete(event.guidPrefix)
+  })
+  reconciler = new Reconciler(bus, inbound, store, {name, logger, peers: () => presence.peers(), alive: (participant) => alive.has(participant), timing: options.reconcile})
   repairs = {store, reconciler}
   const controlPlane = new ControlPlane(bus, {maxSampleBytes: options.maxSampleBytes + 512 * 1024, metrics, logger, exchange, reconciler, presence})
 
