@@ -68,6 +68,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       historyDepth: flags.history,
       logger,
       onConfigWarning: (line) => this.logToStderr(`warning: ${line}`),
+      signal: stop,
     })
 
     logger.info(`Shutting down (${await stopped(stop)})`)

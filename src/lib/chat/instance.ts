@@ -29,6 +29,8 @@ export interface InstanceOptions {
   onConfigWarning?: (line: string) => void
   /** This host's name, for the default instance name; default os.hostname(). */
   hostname?: string
+  /** Stops waiting for the name check (the caller is shutting down anyway). */
+  signal?: AbortSignal
 }
 
 /** Room left in MAX_NAME_LENGTH for `chat-`, `-<port>` and a `-xxxx` suffix. */
@@ -82,7 +84,7 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
       const wanted = options.name ?? defaultInstanceName(options.hostname ?? os.hostname(), port)
       let joinedAt = Date.now()
       let participant = join(wanted)
-      const namesake = await participant.findNamesake()
+      const namesake = await Promise.race([participant.findNamesake(), aborted(options.signal)])
       if (namesake) {
         participant.close()
         if (options.name !== undefined) throw new ChatddsError('ENAMEINUSE', `${taken(wanted, namesake)}; stop that instance or pick another --name.`)
@@ -97,5 +99,13 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
       logger.info(`Joined DDS domain ${domain} as ${bus.name} (interface ${participant.config.interface})`)
       return bus
     },
+  })
+}
+
+/** Resolves (with undefined) once `signal` is aborted; never without one. */
+function aborted(signal: AbortSignal | undefined): Promise<undefined> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve(undefined)
+    else signal?.addEventListener('abort', () => resolve(undefined), {once: true})
   })
 }
