@@ -68,38 +68,57 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
   const join = (name: string): Participant => dds(() => new Participant({domain, name, config}))
   const taken = (name: string, namesake: ParticipantEvent) =>
     `The name ${name} is already used by DDS participant ${namesake.guidPrefix} on domain ${domain} (chatdds spy --participants lists it)`
-
-  // Read by the server once the bus exists (below, the bus factory shortens the settle time).
+  // Read by the server once the bus exists (claim() shortens the settle time).
   const handOver: Partial<HandOverTiming> = {}
-  return startChatServer({
-    port: options.port,
-    host: options.host ?? DEFAULTS.host,
-    name: options.name,
-    maxPayload: options.maxPayload,
-    historyDepth: options.historyDepth,
-    logger,
-    handOver,
-    // Names are unique in a domain: an explicit name that is taken is refused, a default one takes a random suffix.
-    async bus({port}) {
-      const wanted = options.name ?? defaultInstanceName(options.hostname ?? os.hostname(), port)
-      let joinedAt = Date.now()
-      let participant = join(wanted)
-      const namesake = await Promise.race([participant.findNamesake(), aborted(options.signal)])
-      if (namesake) {
-        participant.close()
-        if (options.name !== undefined) throw new ChatddsError('ENAMEINUSE', `${taken(wanted, namesake)}; stop that instance or pick another --name.`)
-        const name = `${wanted}-${randomBytes(2).toString('hex')}`
-        logger.warn(`${taken(wanted, namesake)}, so this instance is ${name} (pass --name to choose one).`)
-        joinedAt = Date.now()
-        participant = join(name)
-      }
-      // The hand-over's settle time is there for discovery, which the name check has just waited for.
-      handOver.settleMs = Math.max(0, HAND_OVER_DEFAULTS.settleMs - (Date.now() - joinedAt))
-      const bus = dds(() => new DdsBus({participant}))
-      logger.info(`Joined DDS domain ${domain} as ${bus.name} (interface ${participant.config.interface})`)
-      return bus
-    },
-  })
+
+  /**
+   * Joins DDS under `wanted` once no live participant has that name: an explicit one is refused, a default one
+   * suffixed (`warning` says so; logged once the port is bound, so that a port in use is the only error shown).
+   */
+  async function claim(wanted: string): Promise<{participant: Participant; warning?: string}> {
+    let joinedAt = Date.now()
+    let participant = join(wanted)
+    let warning: string | undefined
+    const namesake = await Promise.race([participant.findNamesake(), aborted(options.signal)])
+    if (namesake) {
+      participant.close()
+      if (options.name !== undefined) throw new ChatddsError('ENAMEINUSE', `${taken(wanted, namesake)}; stop that instance or pick another --name.`)
+      const name = `${wanted}-${randomBytes(2).toString('hex')}`
+      warning = `${taken(wanted, namesake)}, so this instance is ${name} (pass --name to choose one).`
+      joinedAt = Date.now()
+      participant = join(name)
+    }
+    // The hand-over's settle time is there for discovery, which the name check has just waited for.
+    handOver.settleMs = Math.max(0, HAND_OVER_DEFAULTS.settleMs - (Date.now() - joinedAt))
+    return {participant, warning}
+  }
+
+  // Names are unique in a domain. The check runs before the port is bound, so a refused instance never serves;
+  // only a default name on --port 0 must wait for the port, and is checked once it is bound.
+  const hostname = options.hostname ?? os.hostname()
+  const known = options.name ?? (options.port === 0 ? undefined : defaultInstanceName(hostname, options.port))
+  const early = known === undefined ? undefined : await claim(known)
+  try {
+    return await startChatServer({
+      port: options.port,
+      host: options.host ?? DEFAULTS.host,
+      name: options.name,
+      maxPayload: options.maxPayload,
+      historyDepth: options.historyDepth,
+      logger,
+      handOver,
+      async bus({port}) {
+        const {participant, warning} = early ?? (await claim(defaultInstanceName(hostname, port)))
+        if (warning) logger.warn(warning)
+        const bus = dds(() => new DdsBus({participant}))
+        logger.info(`Joined DDS domain ${domain} as ${bus.name} (interface ${participant.config.interface})`)
+        return bus
+      },
+    })
+  } catch (error) {
+    early?.participant.close() // the server closes the bus, and with it the participant, only once it made one
+    throw error
+  }
 }
 
 /** Resolves (with undefined) once `signal` is aborted; never without one. */
