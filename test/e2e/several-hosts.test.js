@@ -97,6 +97,31 @@ describe('several hosts (network namespaces)', function () {
       assert.deepEqual(presence.instances.map((instance) => instance.name).sort(), ['chat-host-a-7000', 'chat-host-b-7000'])
     }
   })
+
+  it('is not ready while its DDS interface is down, and ready again once it is back', async () => {
+    const domain = String(randomDomain())
+    const [a, b] = hosts
+    const instances = [a, b].map((host, i) =>
+      start('unshare', inHost(host, ['serve', '--port', '7000', '--domain', domain, '--interface', host.address, '--peer', hosts[1 - i].address])),
+    )
+    const ready = async (host) => (await httpIn(host, '/readyz')).ready
+    const log = () => instances.map((child) => child.output()).join('\n---\n')
+    await eventually(async () => (await ready(a)) && (await ready(b)), 30_000).catch((error) => {
+      throw new Error(`${error.message}\n${log()}`)
+    })
+    ip('-n', b.ns, 'link', 'set', b.dev, 'down')
+    try {
+      await eventually(async () => (await ready(b)) === false, 10_000)
+      const status = await httpIn(b, '/readyz')
+      assert.equal(status.name, 'chat-host-b-7000')
+      assert.equal(status.ready, false)
+    } finally {
+      ip('-n', b.ns, 'link', 'set', b.dev, 'up')
+    }
+    await eventually(async () => (await ready(a)) && (await ready(b)), 30_000).catch((error) => {
+      throw new Error(`${error.message}\n${log()}`)
+    })
+  })
 })
 
 function runIn(host, args) {
