@@ -47,8 +47,8 @@ export const nameFlag = Flags.string({description: 'Your name in the chat (the s
 /** `serve` and `spy`: how to join DDS. */
 export const ddsFlags = {
   domain: Flags.integer({char: 'd', description: "DDS domain id [default: the --dds-config file's, else 10].", min: 0, max: 232}),
-  'dds-config': Flags.string({description: 'OpenDDS rtps.ini to load (-DCPSConfigFile FILE does the same).'}),
-  interface: Flags.string({description: 'IPv4 address of the interface DDS uses [default: 127.0.0.1].'}),
+  'dds-config': Flags.string({description: 'OpenDDS rtps.ini to load, a regular file of at most 1 MiB (-DCPSConfigFile FILE does the same).'}),
+  interface: Flags.string({description: "IPv4 address of the interface DDS uses, one of this host's [default: 127.0.0.1]."}),
   peer: Flags.string({description: 'Unicast DDS discovery peer host[:port] (repeatable); 127.0.0.1 stays a peer.', multiple: true}),
 }
 

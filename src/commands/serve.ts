@@ -23,6 +23,12 @@ instances on the same DDS domain form one chat without a broker. DDS stays on th
 a new instance gets its peers' recent messages (it is ready, /readyz 200, once they answered, 15 s at most), and every \
 instance knows who is in which room on every other one.
 
+Instance names are unique in the DDS domain. Before it serves, an instance waits one DDS announcement period plus 0.1 s \
+(0.6 s by default, 1.1 s at most) for the live participants to answer: a --name that another one already has is refused \
+(exit 1, naming that participant's GUID prefix); the default name, chat-<short hostname>-<port>, takes a random suffix \
+instead (chat-web1-7000-3f2a) and says so in a warning. An --interface address this host does not have is refused too \
+(exit 1, listing the host's addresses), and /readyz is never 200 while it is missing.
+
 Logs go to stdout, one line per event. At info level "Writing message" / "Received a message" lines are capped at 20 per \
 second (a summary line counts the rest); --log-level debug shows every one. SIGINT, SIGTERM, or the end of the parent's \
 IPC channel closes every client with 1001, leaves DDS and exits 0.`
@@ -38,7 +44,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
     port: Flags.integer({char: 'p', description: 'TCP port for HTTP and websockets (0: any free port).', default: 7000, min: 0, max: 65_535}),
     host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
     ...ddsFlags,
-    name: Flags.string({char: 'n', description: 'Instance name, shown to DDS peers [default: chat-<port>].'}),
+    name: Flags.string({char: 'n', description: 'Instance name, unique in the DDS domain [default: chat-<short hostname>-<port>].'}),
     'max-payload': Flags.integer({description: 'Largest websocket frame in bytes; larger ones close the client with 1009.', default: 65_536, min: 1}),
     history: Flags.integer({description: 'Messages remembered per room for chatdds.v1 history and resume.', default: 100, min: 0}),
     'log-level': logLevelFlag({description: `Lowest level logged: ${LOG_LEVELS.join(', ')} [default: info].`, helpValue: LOG_LEVELS.join('|')}),
@@ -62,6 +68,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       historyDepth: flags.history,
       logger,
       onConfigWarning: (line) => this.logToStderr(`warning: ${line}`),
+      signal: stop,
     })
 
     logger.info(`Shutting down (${await stopped(stop)})`)

@@ -2,14 +2,11 @@
  * The Bus over a real DDS participant: one writer and one reader of `User Messages` (RELIABLE,
  * KEEP_ALL), and of each auxiliary topic (docs/protocol.md, "Cluster-wide state").
  */
-import {Participant, type DdsConfig, type Reader, type Sample, type WriteResult, type Writer, type WriterQos} from '../dds/index.js'
+import {hostAddresses, Participant, type DdsConfig, type Reader, type Sample, type WriteResult, type Writer, type WriterQos} from '../dds/index.js'
 import {AUX_TOPIC_NAMES, type AuxTopic, type Bus, type BusEvent, type BusStatus} from './bus.js'
 
-export interface DdsBusOptions {
-  domain: number
-  name: string
-  config?: Partial<DdsConfig>
-}
+/** A new participant, or one that already joined (instance.ts checks its name first); the bus closes it. */
+export type DdsBusOptions = {domain: number; name: string; config?: Partial<DdsConfig>} | {participant: Participant}
 
 /** Writer GUID = participant GUID prefix (24 hex digits) + entity id (8). */
 const PREFIX_LENGTH = 24
@@ -29,11 +26,13 @@ export class DdsBus implements Bus {
   private readonly auxWriters = new Map<AuxTopic, Writer>()
   private readonly auxReaders = new Map<AuxTopic, Reader>()
   private readonly eventHandlers: Array<(event: BusEvent) => void> = []
+  /** Participants discovered before this bus existed, reported as joined to the handlers registered right away. */
+  private discoveredBefore: Map<string, string> | undefined
   private closed = false
 
   constructor(options: DdsBusOptions) {
-    this.name = options.name
-    this.participant = new Participant({domain: options.domain, name: options.name, config: options.config})
+    this.participant = 'participant' in options ? options.participant : new Participant({domain: options.domain, name: options.name, config: options.config})
+    this.name = this.participant.name
     try {
       this.guidPrefix = this.participant.guidPrefix
       // The wire contract's QoS (RELIABLE, KEEP_ALL); history bounds are the library's tuned defaults.
@@ -51,6 +50,11 @@ export class DdsBus implements Bus {
       throw error
     }
     this.participant.on('participant', (event) => this.emitEvent({kind: event.kind, name: event.name, guidPrefix: event.guidPrefix}))
+    if (this.participant.participants.size > 0) {
+      this.discoveredBefore = this.participant.participants
+      // Handlers registered in the same turn of the event loop (the chat server's) see them as if they joined now.
+      setImmediate(() => (this.discoveredBefore = undefined))
+    }
     this.writer.on('matched', (event) => this.emitEvent({kind: 'matched', entity: 'writer', count: event.count}))
     this.reader.on('matched', (event) => this.emitEvent({kind: 'matched', entity: 'reader', count: event.count}))
   }
@@ -81,6 +85,14 @@ export class DdsBus implements Bus {
 
   onEvent(handler: (event: BusEvent) => void): void {
     this.eventHandlers.push(handler)
+    const before = this.discoveredBefore
+    // A microtask: before any later discovery event (those come from the binding as macrotasks), after the caller's setup.
+    if (before) {
+      queueMicrotask(() => {
+        const now = this.participant.participants
+        for (const [guidPrefix, name] of before) if (!this.closed && now.has(guidPrefix)) handler({kind: 'joined', name, guidPrefix})
+      })
+    }
   }
 
   private emitEvent(event: BusEvent): void {
@@ -91,7 +103,8 @@ export class DdsBus implements Bus {
     if (this.closed) return {ready: false, matchedReaders: 0, matchedWriters: 0, peers: []}
     const matchedReaders = this.writer.matchedReaders
     return {
-      ready: matchedReaders >= 1,
+      // Our own reader matches through the process, with or without a network: an interface that went away is not ready.
+      ready: matchedReaders >= 1 && hostAddresses().includes(this.participant.config.interface),
       matchedReaders,
       matchedWriters: this.reader.matchedWriters,
       peers: [...this.participant.participants.values()].sort(),

@@ -1,6 +1,11 @@
-/** `chatdds serve` wiring: rtps.ini and flags → DDS settings, a DdsBus, the chat server. */
+/** `chatdds serve` wiring: rtps.ini and flags → DDS settings, a unique instance name, a DdsBus, the chat server. */
+import {randomBytes} from 'node:crypto'
+import os from 'node:os'
 import {ChatddsError} from '../errors.js'
+import type {Participant, ParticipantEvent} from '../dds/index.js'
 import {resolveDdsSettings} from '../dds/settings.js'
+import {MAX_NAME_LENGTH} from '../wire/index.js'
+import {HAND_OVER_DEFAULTS, type HandOverTiming} from './handover.js'
 import type {Logger} from './log.js'
 import {DEFAULTS, startChatServer, type ChatServer} from './server.js'
 
@@ -15,12 +20,29 @@ export interface InstanceOptions {
   interface?: string
   /** Extra unicast discovery peers, `host[:port]`. */
   peers?: string[]
+  /** Refused when a live participant of the domain has it; default defaultInstanceName(), which takes a suffix instead. */
   name?: string
   maxPayload?: number
   historyDepth?: number
   logger: Logger
-  /** One line per rtps.ini key that is not applied: `file:line: message`. */
+  /** One line per rtps.ini key that is not applied: `file:line: message` (the first few, then a count). */
   onConfigWarning?: (line: string) => void
+  /** This host's name, for the default instance name; default os.hostname(). */
+  hostname?: string
+  /** Stops waiting for the name check (the caller is shutting down anyway). */
+  signal?: AbortSignal
+}
+
+/** Room left in MAX_NAME_LENGTH for `chat-`, `-<port>` and a `-xxxx` suffix. */
+const MAX_HOST_PART = MAX_NAME_LENGTH - 'chat--65535-xxxx'.length
+
+/**
+ * `chat-<short hostname>-<port>`: two hosts serving on the same port get different names; `chat-<port>` when the
+ * host has no usable name. The hostname is lower-cased, cut at its first dot and to what the name length allows.
+ */
+export function defaultInstanceName(hostname: string, port: number): string {
+  const host = (hostname.split('.')[0] ?? '').toLowerCase().replaceAll(/[^a-z0-9-]+/g, '-').replaceAll(/^-+|-+$/g, '').slice(0, MAX_HOST_PART)
+  return host ? `chat-${host}-${port}` : `chat-${port}`
 }
 
 /** Starts one chat instance on DDS. Throws ChatddsError with exit 2 for bad settings, 1 for runtime failures. */
@@ -33,24 +55,76 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
     onWarning: options.onConfigWarning,
   })
   // The DDS bus loads the native binding: import it only when a real instance starts.
-  const [{DdsError}, {DdsBus}] = await Promise.all([import('../dds/index.js'), import('./ddsBus.js')])
+  const [{DdsError, Participant}, {DdsBus}] = await Promise.all([import('../dds/index.js'), import('./ddsBus.js')])
   const {logger} = options
-  return startChatServer({
-    port: options.port,
-    host: options.host ?? DEFAULTS.host,
-    name: options.name,
-    maxPayload: options.maxPayload,
-    historyDepth: options.historyDepth,
-    logger,
-    bus({name}) {
-      try {
-        const bus = new DdsBus({domain, name, config})
-        logger.info(`Joined DDS domain ${domain} as ${name} (interface ${config.interface ?? '127.0.0.1'})`)
+  const dds = <T>(create: () => T): T => {
+    try {
+      return create()
+    } catch (error) {
+      if (error instanceof DdsError) throw new ChatddsError(error.code, `Cannot join DDS domain ${domain}: ${error.message}`, error.code === 'EINVAL' ? 2 : 1)
+      throw error
+    }
+  }
+  const join = (name: string): Participant => dds(() => new Participant({domain, name, config}))
+  const taken = (name: string, namesake: ParticipantEvent) =>
+    `The name ${name} is already used by DDS participant ${namesake.guidPrefix} on domain ${domain} (chatdds spy --participants lists it)`
+  // Read by the server once the bus exists (claim() shortens the settle time).
+  const handOver: Partial<HandOverTiming> = {}
+
+  /**
+   * Joins DDS under `wanted` once no live participant has that name: an explicit one is refused, a default one
+   * suffixed (`warning` says so; logged once the port is bound, so that a port in use is the only error shown).
+   */
+  async function claim(wanted: string): Promise<{participant: Participant; warning?: string}> {
+    let joinedAt = Date.now()
+    let participant = join(wanted)
+    let warning: string | undefined
+    const namesake = await Promise.race([participant.findNamesake(), aborted(options.signal)])
+    if (namesake) {
+      participant.close()
+      if (options.name !== undefined) throw new ChatddsError('ENAMEINUSE', `${taken(wanted, namesake)}; stop that instance or pick another --name.`)
+      const name = `${wanted}-${randomBytes(2).toString('hex')}`
+      warning = `${taken(wanted, namesake)}, so this instance is ${name} (pass --name to choose one).`
+      joinedAt = Date.now()
+      participant = join(name)
+    }
+    // The hand-over's settle time is there for discovery, which the name check has just waited for.
+    handOver.settleMs = Math.max(0, HAND_OVER_DEFAULTS.settleMs - (Date.now() - joinedAt))
+    return {participant, warning}
+  }
+
+  // Names are unique in a domain. The check runs before the port is bound, so a refused instance never serves;
+  // only a default name on --port 0 must wait for the port, and is checked once it is bound.
+  const hostname = options.hostname ?? os.hostname()
+  const known = options.name ?? (options.port === 0 ? undefined : defaultInstanceName(hostname, options.port))
+  const early = known === undefined ? undefined : await claim(known)
+  try {
+    return await startChatServer({
+      port: options.port,
+      host: options.host ?? DEFAULTS.host,
+      name: options.name,
+      maxPayload: options.maxPayload,
+      historyDepth: options.historyDepth,
+      logger,
+      handOver,
+      async bus({port}) {
+        const {participant, warning} = early ?? (await claim(defaultInstanceName(hostname, port)))
+        if (warning) logger.warn(warning)
+        const bus = dds(() => new DdsBus({participant}))
+        logger.info(`Joined DDS domain ${domain} as ${bus.name} (interface ${participant.config.interface})`)
         return bus
-      } catch (error) {
-        if (error instanceof DdsError) throw new ChatddsError(error.code, `Cannot join DDS domain ${domain}: ${error.message}`, error.code === 'EINVAL' ? 2 : 1)
-        throw error
-      }
-    },
+      },
+    })
+  } catch (error) {
+    early?.participant.close() // the server closes the bus, and with it the participant, only once it made one
+    throw error
+  }
+}
+
+/** Resolves (with undefined) once `signal` is aborted; never without one. */
+function aborted(signal: AbortSignal | undefined): Promise<undefined> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve(undefined)
+    else signal?.addEventListener('abort', () => resolve(undefined), {once: true})
   })
 }

@@ -349,7 +349,10 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`
 
   try {
-    bus = typeof options.bus === 'function' ? await options.bus({name, port}) : options.bus
+    if (typeof options.bus === 'function') {
+      bus = await options.bus({name, port})
+      name = bus.name // the factory may name the instance otherwise (instance.ts: names are unique in a DDS domain)
+    } else bus = options.bus
   } catch (error) {
     await new Promise((resolve) => httpServer.close(resolve))
     throw error

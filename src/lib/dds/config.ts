@@ -1,5 +1,6 @@
 /** Default DDS settings: this host only (README, "Discovery and networks"). */
 import net from 'node:net'
+import os from 'node:os'
 import {DdsError, type DdsConfig, type Peer} from './types.js'
 
 export const LOOPBACK = '127.0.0.1'
@@ -26,6 +27,15 @@ export const DEFAULT_CONFIG: DdsConfig = {
 
 /** A few quick announcements at start so that peers find each other in well under a second. */
 export const INITIAL_ANNOUNCEMENTS = {count: 5, period: 0.05}
+
+/**
+ * How long a new participant waits before it may conclude that no live participant of the domain has some property
+ * (its name): one announcement period, at most 1 s, plus 0.1 s. A running participant answers a newcomer's first
+ * announcement at once (~3 ms on loopback, whatever its period), so the period only matters when those are lost.
+ */
+export function discoveryWindowMs(config: Pick<DdsConfig, 'announcementPeriod'>): number {
+  return Math.round(Math.min(config.announcementPeriod, 1) * 1000) + 100
+}
 
 /** Merges a partial configuration over the defaults and validates it before native code sees it. */
 export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
@@ -63,6 +73,26 @@ export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
     throw new DdsError('EINVAL', `DDS lease duration (${config.leaseDuration} s) must be longer than the announcement period (${config.announcementPeriod} s).`)
   }
   return config
+}
+
+/**
+ * This host's IPv4 addresses on interfaces that are up and running (what os.networkInterfaces() lists): the only
+ * ones Fast DDS can bind to.
+ */
+export function hostAddresses(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): string[] {
+  const addresses = Object.values(interfaces).flatMap((infos) => (infos ?? []).filter((info) => info.family === 'IPv4').map((info) => info.address))
+  return [...new Set(addresses)]
+}
+
+/**
+ * Throws DdsError EADDRNOTAVAIL when `address` is not one of this host's addresses: Fast DDS would then open no UDP
+ * socket at all and the participant would be alone, yet look healthy.
+ */
+export function assertHostInterface(address: string, interfaces?: NodeJS.Dict<os.NetworkInterfaceInfo[]>): void {
+  const addresses = hostAddresses(interfaces)
+  if (addresses.includes(address)) return
+  const have = addresses.length > 0 ? `its IPv4 addresses are ${addresses.join(', ')}` : 'it has no IPv4 address on an interface that is up'
+  throw new DdsError('EADDRNOTAVAIL', `DDS interface ${address} is not an address of this host (${have}); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).`)
 }
 
 /** Parses `host[:port]` (for --peer). */

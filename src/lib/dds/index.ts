@@ -1,3 +1,3 @@
 export * from './types.js'
 export {Participant, Writer, Reader, DEFAULT_MAX_SAMPLES, DEFAULT_HEARTBEAT_PERIOD, ENDPOINT_DEFAULTS} from './participant.js'
-export {DEFAULT_CONFIG, LOOPBACK, resolveConfig, parsePeer, validateDomain} from './config.js'
+export {DEFAULT_CONFIG, LOOPBACK, assertHostInterface, discoveryWindowMs, hostAddresses, resolveConfig, parsePeer, validateDomain} from './config.js'

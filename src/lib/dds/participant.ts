@@ -1,6 +1,6 @@
 /** The typed wrapper over the native binding: one participant on one domain, writers and readers of `User Messages`. */
 import {EventEmitter} from 'node:events'
-import {INITIAL_ANNOUNCEMENTS, resolveConfig, validateDomain} from './config.js'
+import {assertHostInterface, discoveryWindowMs, INITIAL_ANNOUNCEMENTS, resolveConfig, validateDomain} from './config.js'
 import {
   nativeBinding,
   type NativeEndpointQos,
@@ -121,6 +121,8 @@ process.on('exit', () => {
 export class Participant extends EventEmitter {
   readonly domain: number
   readonly name: string
+  /** The resolved settings it joined with. */
+  readonly config: DdsConfig
   private native: NativeParticipant | undefined
   private readonly entities = new Map<number, Writer | Reader>()
   private readonly peers = new Map<string, string>()
@@ -130,7 +132,8 @@ export class Participant extends EventEmitter {
     this.domain = validateDomain(options.domain ?? DEFAULT_DOMAIN)
     this.name = options.name ?? `chatdds-${process.pid}`
     if (typeof this.name !== 'string' || this.name.length === 0) throw new DdsError('EINVAL', 'A participant name must be a non-empty string.')
-    const config = resolveConfig(options.config)
+    const config = (this.config = resolveConfig(options.config))
+    assertHostInterface(config.interface)
     const {Participant: NativeParticipantClass} = nativeBinding()
     try {
       this.native = new NativeParticipantClass(this.domain, nativeParticipantConfig(this.name, config), (batch) => this.dispatch(batch))
@@ -152,6 +155,31 @@ export class Participant extends EventEmitter {
 
   get closed(): boolean {
     return this.native === undefined
+  }
+
+  /**
+   * Another live participant of the domain with this participant's name: resolves with it as soon as discovery
+   * reports it, or with undefined once `ms` (default discoveryWindowMs) passed without one or the participant closed.
+   */
+  findNamesake(ms = discoveryWindowMs(this.config)): Promise<ParticipantEvent | undefined> {
+    const known = [...this.peers].find(([, name]) => name === this.name)
+    if (known) return Promise.resolve({kind: 'joined', guidPrefix: known[0], name: known[1]})
+    if (this.closed) return Promise.resolve(undefined)
+    return new Promise((resolve) => {
+      const done = (namesake?: ParticipantEvent) => {
+        clearTimeout(timer)
+        this.off('participant', onParticipant)
+        this.off('close', onClose)
+        resolve(namesake)
+      }
+      const onParticipant = (event: ParticipantEvent) => {
+        if (event.kind === 'joined' && event.name === this.name) done(event)
+      }
+      const onClose = () => done()
+      const timer = setTimeout(done, ms)
+      this.on('participant', onParticipant)
+      this.on('close', onClose)
+    })
   }
 
   createWriter(qos?: WriterQos): Writer {

@@ -3,7 +3,7 @@
  * Hand-written parser so that every error and warning names file:line: a key chatdds does not
  * apply is a warning, a malformed file is an error, never a silent default.
  */
-import {readFileSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, readSync, statSync, type Stats} from 'node:fs'
 import {DdsError, type DdsConfig, type Peer} from './types.js'
 
 export interface RtpsIniWarning {
@@ -31,19 +31,77 @@ const MAX_DOMAIN = 232
 /** OpenDDS rejects these without a `/name`, so a bare [transport] is a typo, not an unknown section. */
 const NAMED_KINDS = new Set(['domain', 'rtps_discovery', 'transport', 'config'])
 
+/** Most addresses one SpdpSendAddrs may list (`cluster up` writes 40 at most). */
+export const MAX_SEND_ADDRS = 256
+/** Largest rtps.ini read: the reference's is 300 bytes, a generated 40-instance one about 2 KiB. */
+export const MAX_RTPS_INI_BYTES = 1024 * 1024
+
 export function formatWarning(warning: RtpsIniWarning): string {
   return `${warning.file}:${warning.line}: ${warning.message}`
 }
 
 export function loadRtpsIni(file: string): RtpsIniResult {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
+  return parseRtpsIni(readRtpsIni(file), file)
+}
+
+/**
+ * The file's text, refusing at once what is not a regular file of at most MAX_RTPS_INI_BYTES: /dev/zero or a FIFO
+ * would otherwise be read forever (or block), a huge file parsed for minutes.
+ */
+function readRtpsIni(file: string): string {
+  const cannotRead = (error: unknown): never => {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error)
     throw new DdsError('EINI', `Cannot read the DDS config file ${file} (${reason}); check the path given to --dds-config or -DCPSConfigFile.`)
   }
-  return parseRtpsIni(text, file)
+  const check = (stats: Stats) => {
+    if (stats.isDirectory()) cannotRead({code: 'EISDIR'})
+    if (!stats.isFile()) {
+      throw new DdsError('EINI', `The DDS config file ${file} is not a regular file (it is ${fileKind(stats)}); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.`)
+    }
+    if (stats.size > MAX_RTPS_INI_BYTES) throw tooLarge()
+  }
+  const tooLarge = () =>
+    new DdsError('EINI', `The DDS config file ${file} is larger than ${MAX_RTPS_INI_BYTES / 1024 / 1024} MiB, far more than any rtps.ini; check that --dds-config or -DCPSConfigFile names the right file.`)
+  // stat before open: opening a FIFO blocks until someone writes to it.
+  let stats: Stats
+  try {
+    stats = statSync(file)
+  } catch (error) {
+    return cannotRead(error)
+  }
+  check(stats)
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch (error) {
+    return cannotRead(error)
+  }
+  try {
+    check(fstatSync(fd)) // the path may name another file by now
+    // One byte more than the bound: a file that grew since fstat is refused, not cut short.
+    const buffer = Buffer.alloc(MAX_RTPS_INI_BYTES + 1)
+    let length = 0
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null)
+      length += read
+      if (read === 0 || length === buffer.length) break
+    }
+    if (length > MAX_RTPS_INI_BYTES) throw tooLarge()
+    return buffer.toString('utf8', 0, length)
+  } catch (error) {
+    if (error instanceof DdsError) throw error
+    return cannotRead(error)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isFIFO()) return 'a named pipe'
+  if (stats.isCharacterDevice()) return 'a character device'
+  if (stats.isBlockDevice()) return 'a block device'
+  if (stats.isSocket()) return 'a socket'
+  return 'neither a file nor a directory'
 }
 
 export function parseRtpsIni(text: string, file: string): RtpsIniResult {
@@ -138,7 +196,12 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     domain: {discoveryconfig: ignore},
     rtps_discovery: {
       // OpenDDS separates these by commas or whitespace; an empty item ("a,,b") is a typo, not a skip.
-      spdpsendaddrs: entry => set('initialPeers', entry.value.split(/\s*,\s*|\s+/).map(text => address(entry, text)), entry),
+      spdpsendaddrs: entry => {
+        const items = entry.value.split(/\s*,\s*|\s+/)
+        // Each address without a port is announced to on every participant id: thousands would flood the network.
+        if (items.length > MAX_SEND_ADDRS) fail(entry.line, `${entry.key} lists ${items.length} addresses, more than the ${MAX_SEND_ADDRS} chatdds accepts; list one address per peer host (without a port, every participant id on it is reached)`)
+        set('initialPeers', items.map(text => address(entry, text)), entry)
+      },
       sedpmulticast: setMulticast,
       spdplocaladdress: setInterface,
       resendperiod: entry => set('announcementPeriod', seconds(entry), entry),
@@ -183,6 +246,8 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
 /** Lines → sections, merging repeated headers as OpenDDS does; syntax errors throw via `fail`. */
 function parseSections(text: string, fail: (line: number, what: string) => never): Section[] {
   const sections: Section[] = []
+  // By `kind/name`: a file of many headers must not cost a scan of every earlier section per header.
+  const byHeader = new Map<string, Section>()
   let current: Section | undefined
   for (const [index, raw] of text.replace(/^\uFEFF/, '').split(/\r?\n/).entries()) {
     const line = index + 1
@@ -195,8 +260,11 @@ function parseSections(text: string, fail: (line: number, what: string) => never
       const kind = (slash < 0 ? header : header.slice(0, slash)).trim().toLowerCase()
       const name = slash < 0 ? '' : header.slice(slash + 1).trim()
       if (NAMED_KINDS.has(kind) && name === '') fail(line, `section [${header}] needs a name; write it as [${kind}/NAME]`)
-      current = sections.find(s => s.kind === kind && s.name === name)
-      if (!current) sections.push((current = {kind, name, line, entries: []}))
+      current = byHeader.get(`${kind}/${name}`)
+      if (!current) {
+        sections.push((current = {kind, name, line, entries: []}))
+        byHeader.set(`${kind}/${name}`, current)
+      }
       continue
     }
     const equals = content.indexOf('=')

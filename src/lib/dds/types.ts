@@ -103,7 +103,8 @@ export interface MatchedEvent {
 /** Errors thrown by the DDS library carry one of these codes. */
 export type DdsErrorCode =
   | 'EINVAL' // bad argument or setting (bad usage), caught before native code
-  | 'EINI' // an rtps.ini that cannot be read or is malformed
+  | 'EINI' // an rtps.ini that cannot be read, is not a regular file, is too large or is malformed
+  | 'EADDRNOTAVAIL' // the interface address is not one of this host's: Fast DDS would open no socket at all
   | 'EDDS' // Fast DDS refused (return code in message)
   | 'ECLOSED' // entity already closed
   | 'EBUSY' // writer history full: retry later

@@ -1,5 +1,7 @@
 // OpenDDS rtps.ini → DdsConfig: exact values, exact warnings, errors naming file:line.
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -85,6 +87,45 @@ describe('rtpsIni', () => {
       const file = path.join(os.tmpdir(), `chatdds-no-such-${process.pid}.ini`)
       assertIniError(() => loadRtpsIni(file), `Cannot read the DDS config file ${file} (ENOENT); check the path given to --dds-config or -DCPSConfigFile.`)
       assertIniError(() => loadRtpsIni(fixtures), `Cannot read the DDS config file ${fixtures} (EISDIR); check the path given to --dds-config or -DCPSConfigFile.`)
+    })
+
+    describe('config bombs', () => {
+      let dir
+      before(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-ini-'))))
+      after(() => rmSync(dir, {recursive: true, force: true}))
+
+      it('refuses a path that is not a regular file before reading it: /dev/zero, a FIFO', () => {
+        assertIniError(() => loadRtpsIni('/dev/zero'), 'The DDS config file /dev/zero is not a regular file (it is a character device); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.')
+        const fifo = path.join(dir, 'rtps.fifo')
+        execFileSync('mkfifo', [fifo])
+        // Opening a FIFO with no writer would block forever: this returns at all only because it is never opened.
+        assertIniError(() => loadRtpsIni(fifo), `The DDS config file ${fifo} is not a regular file (it is a named pipe); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.`)
+      })
+
+      it('refuses a file over 1 MiB, and reads one of exactly 1 MiB', () => {
+        const big = path.join(dir, 'big.ini')
+        writeFileSync(big, '#'.repeat(1024 * 1024 + 1))
+        assertIniError(() => loadRtpsIni(big), `The DDS config file ${big} is larger than 1 MiB, far more than any rtps.ini; check that --dds-config or -DCPSConfigFile names the right file.`)
+        const limit = path.join(dir, 'limit.ini')
+        writeFileSync(limit, '[domain/12]\n' + '#'.repeat(1024 * 1024 - 12))
+        assert.deepEqual(loadRtpsIni(limit), {domain: 12, config: {}, warnings: []})
+      })
+
+      it('parses 300,000 unknown keys into exactly 300,000 warnings, each with its line', () => {
+        const result = parseRtpsIni('[common]\n' + 'k=\n'.repeat(300_000), 'keys.ini')
+        assert.equal(result.warnings.length, 300_000)
+        assert.deepEqual(result.warnings.at(-1), {file: 'keys.ini', line: 300_001, message: 'key k is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning'})
+      })
+
+      it('refuses a SpdpSendAddrs of more than 256 addresses', () => {
+        const addresses = Array.from({length: 257}, (_, i) => `127.0.0.1:${10_000 + i}`).join(',')
+        assertIniError(
+          () => parseRtpsIni(`[domain/10]\n[rtps_discovery/DEFAULT_RTPS]\nSpdpSendAddrs=${addresses}\n`, 'rtps.ini'),
+          'rtps.ini:3: SpdpSendAddrs lists 257 addresses, more than the 256 chatdds accepts; list one address per peer host (without a port, every participant id on it is reached).',
+        )
+        const ok = Array.from({length: 256}, (_, i) => `127.0.0.1:${10_000 + i}`).join(',')
+        assert.equal(parseRtpsIni(`[domain/10]\n[rtps_discovery/DEFAULT_RTPS]\nSpdpSendAddrs=${ok}\n`, 'rtps.ini').config.initialPeers.length, 256)
+      })
     })
   })
 

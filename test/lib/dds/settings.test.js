@@ -1,0 +1,74 @@
+// The DDS options shared by serve and spy: rtps.ini warnings capped, interfaces checked against this host's.
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {assertHostInterface, hostAddresses} from '../../../dist/lib/dds/config.js'
+import {MAX_CONFIG_WARNINGS, resolveDdsSettings} from '../../../dist/lib/dds/settings.js'
+
+const UNKNOWN_KEY = 'key k is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning'
+
+describe('resolveDdsSettings', () => {
+  let dir
+  before(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-settings-'))))
+  after(() => rmSync(dir, {recursive: true, force: true}))
+
+  function warningsOf(keys) {
+    const file = path.join(dir, `keys-${keys}.ini`)
+    writeFileSync(file, '[common]\n' + 'k=\n'.repeat(keys))
+    const lines = []
+    resolveDdsSettings({ddsConfig: file, onWarning: (line) => lines.push(line)})
+    return {file, lines}
+  }
+
+  it('reports 300,000 unknown keys as the first 10 warnings and one line with the count of the rest', () => {
+    const {file, lines} = warningsOf(300_000)
+    assert.equal(MAX_CONFIG_WARNINGS, 10)
+    assert.deepEqual(lines, [
+      ...Array.from({length: 10}, (_, i) => `${file}:${i + 2}: ${UNKNOWN_KEY}`),
+      `${file}: 299990 more warnings not shown (300000 in all); fix the ones above and run again to see the next.`,
+    ])
+  })
+
+  it('shows 10 warnings one by one with no count line, and counts a single extra one in the singular', () => {
+    assert.deepEqual(warningsOf(10).lines.length, 10)
+    const {file, lines} = warningsOf(11)
+    assert.equal(lines.length, 11)
+    assert.equal(lines[10], `${file}: 1 more warning not shown (11 in all); fix the ones above and run again to see the next.`)
+  })
+
+  it("refuses an interface this host does not have, naming it and the host's addresses (EADDRNOTAVAIL, a runtime failure)", () => {
+    const addresses = hostAddresses()
+    assert.ok(addresses.includes('127.0.0.1'), addresses.join(', '))
+    assert.throws(() => resolveDdsSettings({interface: '10.99.99.99'}), {
+      name: 'DdsError',
+      code: 'EADDRNOTAVAIL',
+      message: `DDS interface 10.99.99.99 is not an address of this host (its IPv4 addresses are ${addresses.join(', ')}); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).`,
+    })
+    const file = path.join(dir, 'elsewhere.ini')
+    writeFileSync(file, '[domain/12]\n[transport/t]\ntransport_type=rtps_udp\nlocal_address=10.99.99.98\n')
+    assert.throws(() => resolveDdsSettings({ddsConfig: file}), {code: 'EADDRNOTAVAIL', message: /^DDS interface 10\.99\.99\.98 is not an address of this host/})
+    assert.deepEqual(resolveDdsSettings({interface: '127.0.0.1', domain: 12}), {domain: 12, config: {interface: '127.0.0.1'}})
+    // A malformed address stays bad usage, checked first.
+    assert.throws(() => resolveDdsSettings({interface: 'eth0'}), {code: 'EINVAL'})
+  })
+})
+
+describe('assertHostInterface', () => {
+  const up = (address, family = 'IPv4') => ({address, family, netmask: '255.255.255.0', mac: '00:00:00:00:00:00', internal: false, cidr: `${address}/24`})
+
+  it('accepts an IPv4 address of any interface and lists them all, once each, when refusing', () => {
+    const interfaces = {lo: [up('127.0.0.1'), up('::1', 'IPv6')], eth0: [up('192.168.1.10'), up('fe80::1', 'IPv6')], eth1: [up('192.168.1.10')]}
+    assert.doesNotThrow(() => assertHostInterface('192.168.1.10', interfaces))
+    assert.throws(() => assertHostInterface('192.168.1.11', interfaces), {
+      code: 'EADDRNOTAVAIL',
+      message: "DDS interface 192.168.1.11 is not an address of this host (its IPv4 addresses are 127.0.0.1, 192.168.1.10); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).",
+    })
+  })
+
+  it('says so when the host has no IPv4 address up at all (a network namespace with lo down)', () => {
+    assert.throws(() => assertHostInterface('127.0.0.1', {}), {
+      message: "DDS interface 127.0.0.1 is not an address of this host (it has no IPv4 address on an interface that is up); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).",
+    })
+  })
+})
