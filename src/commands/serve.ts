@@ -47,6 +47,11 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
     name: Flags.string({char: 'n', description: 'Instance name, unique in the DDS domain [default: chat-<short hostname>-<port>].'}),
     'max-payload': Flags.integer({description: 'Largest websocket frame in bytes; larger ones close the client with 1009.', default: 65_536, min: 1}),
     history: Flags.integer({description: 'Messages remembered per room for chatdds.v1 history and resume.', default: 100, min: 0}),
+    'repair-depth': Flags.integer({
+      description: 'Messages kept per DDS writer to repair peers after a stall or partition longer than the lease (100 s at 100 msg/s).',
+      default: 10_000,
+      min: 0,
+    }),
     'log-level': logLevelFlag({description: `Lowest level logged: ${LOG_LEVELS.join(', ')} [default: info].`, helpValue: LOG_LEVELS.join('|')}),
     quiet: Flags.boolean({char: 'q', description: 'Log warnings and errors only (--log-level warn).', exclusive: ['log-level']}),
   }
@@ -66,6 +71,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       name: flags.name,
       maxPayload: flags['max-payload'],
       historyDepth: flags.history,
+      repairDepth: flags['repair-depth'],
       logger,
       onConfigWarning: (line) => this.logToStderr(`warning: ${line}`),
       signal: stop,

@@ -107,7 +107,14 @@ export function refused(sender) {
 /** Waits until every send is answered and every client has every acked message (or the time is up). */
 export async function settle(load, timeoutMs = 60_000) {
   await eventually(() => load.senders.every((s) => acked(s).length + refused(s) === s.sent), timeoutMs).catch(() => {})
-  await eventually(() => tally(load).every((row) => row.missing === 0), timeoutMs).catch(() => {})
+  // Done when each client has every acked message, or was told of each one it lacks (gap frames).
+  const accounted = () => {
+    const rows = tally(load)
+    const missing = new Map()
+    for (const row of rows) missing.set(row.client, (missing.get(row.client) ?? 0) + row.missing)
+    return rows.every((row) => missing.get(row.client) === row.gaps.reduce((n, gap) => n + gap.missing, 0))
+  }
+  await eventually(accounted, timeoutMs).catch(() => {})
   return tally(load)
 }
 

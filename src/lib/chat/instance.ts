@@ -24,6 +24,8 @@ export interface InstanceOptions {
   name?: string
   maxPayload?: number
   historyDepth?: number
+  /** Messages kept per writer for repairs (server.ts DEFAULTS.repairDepth). */
+  repairDepth?: number
   logger: Logger
   /** One line per rtps.ini key that is not applied: `file:line: message` (the first few, then a count). */
   onConfigWarning?: (line: string) => void
@@ -105,6 +107,7 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
       name: options.name,
       maxPayload: options.maxPayload,
       historyDepth: options.historyDepth,
+      repairDepth: options.repairDepth,
       logger,
       handOver,
       async bus({port}) {
