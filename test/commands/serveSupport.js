@@ -63,10 +63,10 @@ export async function waitReady(instance, peers, timeoutMs = 30_000) {
   })
 }
 
-/** A chatdds.v1 client that has received its hello: `frames` (parsed), `request(frame)` resolves with the reply carrying its ref. */
-export async function openV1(port, name) {
+/** A chatdds.v1 client of `host:port` that has received its hello: `frames` (parsed), `ofType(type)`, `request(frame)` resolves with the reply carrying its ref. */
+export async function openClient(host, port, name) {
   const ws = await new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/?name=${encodeURIComponent(name)}`, 'chatdds.v1')
+    const socket = new WebSocket(`ws://${host}:${port}/?name=${encodeURIComponent(name)}`, 'chatdds.v1')
     socket.on('error', () => {})
     socket.frames = []
     socket.on('message', (data) => socket.frames.push(JSON.parse(data.toString())))
@@ -83,3 +83,6 @@ export async function openV1(port, name) {
   await eventually(() => ws.frames.some((f) => f.type === 'hello'))
   return ws
 }
+
+/** openClient on 127.0.0.1. */
+export const openV1 = (port, name) => openClient('127.0.0.1', port, name)

@@ -1,28 +1,11 @@
 // Load for the fault tests (and bench/faults): chatdds.v1 senders at a fixed rate and receivers that
 // record every message, with the checks a user would make: everything acked arrived everywhere,
 // exactly once, in each sender's order.
-import WebSocket from 'ws'
+import {openClient} from '../commands/serveSupport.js'
 import {eventually} from '../helpers.js'
 
-/** A chatdds.v1 client of `host:port` that has received its hello: `frames` (parsed), `request(frame)`. */
-export async function openClient(host, port, name) {
-  const ws = await new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://${host}:${port}/?name=${encodeURIComponent(name)}`, 'chatdds.v1')
-    socket.on('error', () => {})
-    socket.frames = []
-    socket.on('message', (data) => socket.frames.push(JSON.parse(data.toString())))
-    socket.once('open', () => resolve(socket))
-    socket.once('error', reject)
-  })
-  let refs = 0
-  ws.request = (frame) => {
-    const ref = `${frame.type}-${++refs}`
-    ws.send(JSON.stringify({...frame, ref}))
-    return eventually(() => ws.frames.find((f) => f.ref === ref))
-  }
-  await eventually(() => ws.frames.some((f) => f.type === 'hello'))
-  return ws
-}
+export {openClient}
+
 
 /** GET http://host:port/presence. */
 export async function presenceOf(instance) {

@@ -6,16 +6,15 @@
 import {randomBytes} from 'node:crypto'
 import {
   encodeHistoryEnd,
-  encodeHistoryEntry,
   encodeHistoryRequest,
   historyAnswerHead,
-  sampleMessage,
   storedMessage,
   type HistoryAnswer,
   type HistoryEnd,
   type HistoryRequest,
   type StoredMessage,
 } from '../wire/index.js'
+import {writeAnswer, writeAux} from './auxWrite.js'
 import type {Bus, BusEvent} from './bus.js'
 import type {History} from './history.js'
 import type {Logger} from './log.js'
@@ -44,8 +43,6 @@ export interface HistoryExchangeOptions {
   timing?: Partial<HandOverTiming>
 }
 
-/** An answer sample carries about this much JSON at most (one message larger than it goes alone). */
-const MAX_ANSWER_BYTES = 256 * 1024
 /** Requesters remembered, so that each is answered once per attempt. */
 const MAX_REQUESTERS = 1024
 const CHECK_MS = 100
@@ -200,21 +197,7 @@ export class HistoryExchange {
       const messages = held.length > limit ? held.slice(held.length - limit) : held
       // The entries are serialized once; the sample is the header with them spliced in.
       const head = historyAnswerHead({to, from: this.options.name, nonce, room, coverage})
-      let chunk: string[] = []
-      let bytes = head.length
-      const flush = () => {
-        const sample = `${head}${chunk.join(',')}]}`
-        chunk = []
-        bytes = head.length
-        return this.write(sample, `the history of #${room} to ${who}`)
-      }
-      for (const message of messages) {
-        const entry = encodeHistoryEntry({id: message.id, writer: message.writer, seq: message.seq, message: sampleMessage(message), sourceTimestamp: message.ts})
-        if (chunk.length > 0 && bytes + entry.length + 1 > MAX_ANSWER_BYTES && !flush()) return
-        chunk.push(entry)
-        bytes += entry.length + 1
-      }
-      if (!flush()) return
+      if (!writeAnswer(this.bus, this.options.logger, head, messages, `the history of #${room} to ${who}`, true)) return
       total += messages.length
     }
     this.write(encodeHistoryEnd({to, from: this.options.name, nonce, rooms: rooms.length, messages: total}), `the end of the history to ${who}`)
@@ -233,13 +216,7 @@ export class HistoryExchange {
   }
 
   private write(message: string, what: string): boolean {
-    try {
-      this.bus.publishAux('history', message)
-      return true
-    } catch (error) {
-      this.options.logger.warn(`Could not write ${what} to DDS (${(error as Error).message})`)
-      return false
-    }
+    return writeAux(this.bus, this.options.logger, 'history', message, what)
   }
 }
 

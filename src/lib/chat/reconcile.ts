@@ -8,19 +8,18 @@
  */
 import {randomBytes} from 'node:crypto'
 import {
-  encodeHistoryEntry,
   encodeRepairEnd,
   encodeRepairRequest,
   encodeWriterSync,
   REPAIR_LIMITS,
   repairAnswerHead,
-  sampleMessage,
   type RepairAnswer,
   type RepairEnd,
   type RepairRequest,
   type SeqRange,
   type WriterSync,
 } from '../wire/index.js'
+import {writeAnswer, writeAux} from './auxWrite.js'
 import type {Bus} from './bus.js'
 import type {Inbound} from './inbound.js'
 import type {Logger} from './log.js'
@@ -57,8 +56,6 @@ export interface ReconcilerOptions {
   timing?: Partial<ReconcileTiming>
 }
 
-/** An answer sample carries about this much JSON at most (one message larger than it goes alone). */
-const MAX_ANSWER_BYTES = 256 * 1024
 /** Repair requests of other instances remembered, so that each attempt is answered once. */
 const MAX_ANSWERED = 1024
 const TICK_MS = 250
@@ -139,21 +136,7 @@ export class Reconciler {
     if (this.answered.size > MAX_ANSWERED) this.answered.delete(this.answered.keys().next().value!)
     const messages = this.store.range(request.writer, request.ranges, REPAIR_LIMITS.maxSeqs)
     const head = repairAnswerHead({to: from.participant, from: this.options.name, nonce: request.nonce, writer: request.writer})
-    let chunk: string[] = []
-    let bytes = head.length
-    const flush = () => {
-      const sample = `${head}${chunk.join(',')}]}`
-      chunk = []
-      bytes = head.length
-      return this.write(sample, `repaired messages to ${from.name}`)
-    }
-    for (const message of messages) {
-      const entry = encodeHistoryEntry({id: message.id, writer: message.writer, seq: message.seq, message: sampleMessage(message), sourceTimestamp: message.ts})
-      if (chunk.length > 0 && bytes + entry.length + 1 > MAX_ANSWER_BYTES && !flush()) return
-      chunk.push(entry)
-      bytes += entry.length + 1
-    }
-    if (chunk.length > 0 && !flush()) return
+    if (!writeAnswer(this.bus, this.options.logger, head, messages, `repaired messages to ${from.name}`, false)) return
     this.write(encodeRepairEnd({to: from.participant, from: this.options.name, nonce: request.nonce, attempt: request.attempt, writer: request.writer, sent: messages.length}), `the end of a repair to ${from.name}`)
     if (messages.length > 0) this.options.logger.info(`Sent ${messages.length} missed messages of DDS writer ${request.writer} to ${from.name || from.participant}`)
   }
@@ -256,13 +239,7 @@ export class Reconciler {
   }
 
   private write(message: string, what: string): boolean {
-    try {
-      this.bus.publishAux('history', message)
-      return true
-    } catch (error) {
-      this.options.logger.warn(`Could not write ${what} to DDS (${(error as Error).message})`)
-      return false
-    }
+    return writeAux(this.bus, this.options.logger, 'history', message, what)
   }
 }
 
