@@ -30,7 +30,7 @@ export interface ReconcileTiming {
   coalesceMs: number
   /** An attempt whose peers have not all answered is repeated after this. */
   retryMs: number
-  /** Attempts (with at least one peer asked) before what is still missing is given up on. */
+  /** Attempts before what is still missing is given up on. */
   attempts: number
   /** How often this instance announces how far its own writer got. */
   syncMs: number
@@ -59,15 +59,10 @@ export interface ReconcilerOptions {
 /** Repair requests of other instances remembered, so that each attempt is answered once. */
 const MAX_ANSWERED = 1024
 const TICK_MS = 250
-/** Past this a repair nobody could be asked about (no peer known) is given up on all the same. */
-const GIVE_UP_MS = 60_000
 
 interface OpenRepair {
   nonce: string
   attempt: number
-  /** Attempts that reached at least one known peer. */
-  counted: number
-  firstAskedAt: number
   askedAt: number
   ranges: SeqRange[]
   asked: Set<string>
@@ -177,11 +172,10 @@ export class Reconciler {
     if (owner !== this.bus.guidPrefix && this.instances.has(owner) && this.options.alive(owner)) asked.add(owner)
     let open = this.open.get(writer)
     if (!open) {
-      open = {nonce: randomBytes(8).toString('hex'), attempt: 0, counted: 0, firstAskedAt: now, askedAt: now, ranges, asked: new Set(), ended: new Set()}
+      open = {nonce: randomBytes(8).toString('hex'), attempt: 0, askedAt: now, ranges, asked: new Set(), ended: new Set()}
       this.open.set(writer, open)
     }
     open.attempt++
-    if (asked.size > 0) open.counted++
     open.askedAt = now
     open.ranges = ranges
     open.asked = asked
@@ -217,8 +211,8 @@ export class Reconciler {
     const now = Date.now()
     for (const [writer, open] of this.open) {
       if (now - open.askedAt < this.timing.retryMs) continue
-      const tooLong = now - open.firstAskedAt >= GIVE_UP_MS
-      if (open.counted >= this.timing.attempts || tooLong) {
+      // Attempts 2 s apart outlast presence catching up after a heal; a writer nobody holds is not waited on for ever.
+      if (open.attempt >= this.timing.attempts) {
         const missing = askedPart(this.inbound.missing(writer), open.ranges)
         this.options.logger.warn(`No answer from ${[...open.asked].filter((p) => !open.ended.has(p)).map((p) => this.options.peers().get(p) ?? p).join(', ') || 'any peer'} about missed messages of DDS writer ${writer} after ${open.attempt} attempts`)
         this.giveUp(writer, missing)
