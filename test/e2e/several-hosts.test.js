@@ -49,7 +49,10 @@ describe('several hosts (network namespaces)', function () {
   it('delivers a message from an instance on host B to a spy on host A by unicast peers', async () => {
     const domain = randomDomain()
     const [a, b] = hosts
-    const spy = start('ip', inHost(a, ['spy', '--domain', String(domain), '--interface', a.address, '--peer', b.address, '--count', '1', '--json', '--timeout', '40']))
+    const spy = start(
+      'ip',
+      inHost(a, ['spy', '--domain', String(domain), '--interface', a.address, '--peer', b.address, '--count', '1', '--json', '--timeout', '40']),
+    )
     const serve = start('ip', inHost(b, ['serve', '--port', '7000', '--domain', String(domain), '--interface', b.address, '--peer', a.address]))
     await waitForOutput(serve, (out) => out.includes('DDS writer now matched with 2 readers'), 30_000)
     const send = await runIn(b, ['send', '--port', '7000', 'across hosts'])

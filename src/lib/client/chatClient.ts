@@ -141,12 +141,7 @@ export class ChatClient extends EventEmitter {
       socket.on('pong', () => (client.alive = true))
       socket.on('close', (code, reason) => {
         if (!settled)
-          settle(
-            new ChatddsError(
-              'ECONNRESET',
-              `${url} closed the connection (code ${code}) before saying hello; check that it is a \`chatdds serve\` instance.`,
-            ),
-          )
+          settle(new ChatddsError('ECONNRESET', `${url} closed the connection (code ${code}) before saying hello; check that it is a \`chatdds serve\` instance.`))
         else client.onClose(code, reason.toString())
       })
     })
@@ -314,8 +309,7 @@ function connectError(error: NodeJS.ErrnoException, url: string, host: string, p
   if (/subprotocol/i.test(error.message))
     return new ChatddsError('EPROTO', `The server at ${url} does not speak ${SUBPROTOCOL}; point --port at a \`chatdds serve\` instance.`)
   const status = /Unexpected server response: (\d+)/.exec(error.message)
-  if (status)
-    return new ChatddsError('EPROTO', `${url} answered HTTP ${status[1]} instead of a websocket; point --port at a \`chatdds serve\` instance.`)
+  if (status) return new ChatddsError('EPROTO', `${url} answered HTTP ${status[1]} instead of a websocket; point --port at a \`chatdds serve\` instance.`)
   if (/handshake has timed out/i.test(error.message)) return noAnswer(url, port, timeoutMs)
   return new ChatddsError(error.code ?? 'ECONNECT', `Could not connect to ${url} (${error.message}); check that \`chatdds serve --port ${port}\` is running.`)
 }

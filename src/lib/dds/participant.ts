@@ -1,14 +1,7 @@
 /** The typed wrapper over the native binding: one participant on one domain, writers and readers of `User Messages`. */
 import {EventEmitter} from 'node:events'
 import {INITIAL_ANNOUNCEMENTS, resolveConfig, validateDomain} from './config.js'
-import {
-  nativeBinding,
-  type NativeEndpointQos,
-  type NativeEvent,
-  type NativeParticipant,
-  type NativeParticipantConfig,
-  type NativeWriterQos,
-} from './native.js'
+import {nativeBinding, type NativeEndpointQos, type NativeEvent, type NativeParticipant, type NativeParticipantConfig, type NativeWriterQos} from './native.js'
 import {
   DEFAULT_DOMAIN,
   TOPIC_NAME,
@@ -54,14 +47,17 @@ export function nativeEndpointQos(kind: 'writer' | 'reader', qos: WriterQos = {}
   if (typeof qos !== 'object' || qos === null) throw new DdsError('EINVAL', `A ${kind} QoS must be an object, got ${qos}.`)
   const {reliable, durability, history, maxSamples, partitions, topic} = {...ENDPOINT_DEFAULTS, ...stripUndefined(qos as EndpointQos)}
   if (typeof reliable !== 'boolean') throw new DdsError('EINVAL', `reliable must be true or false, got ${reliable}.`)
-  if (durability !== 'volatile' && durability !== 'transient-local') throw new DdsError('EINVAL', `durability must be "volatile" or "transient-local", got ${durability}.`)
+  if (durability !== 'volatile' && durability !== 'transient-local')
+    throw new DdsError('EINVAL', `durability must be "volatile" or "transient-local", got ${durability}.`)
   const historyKind: unknown = history?.kind
   if (historyKind !== 'keep-all' && historyKind !== 'keep-last') throw new DdsError('EINVAL', `history.kind must be "keep-all" or "keep-last", got ${historyKind}.`)
   if (history.kind === 'keep-last' && !(Number.isInteger(history.depth) && history.depth > 0 && history.depth <= MAX_SECONDS)) {
     throw new DdsError('EINVAL', `KEEP_LAST depth must be a positive integer, got ${history.depth}.`)
   }
-  if (!(Number.isInteger(maxSamples) && maxSamples > 0 && maxSamples <= MAX_SECONDS)) throw new DdsError('EINVAL', `maxSamples must be a positive integer, got ${maxSamples}.`)
-  if (!Array.isArray(partitions) || !partitions.every((name) => typeof name === 'string' && name.length > 0)) throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
+  if (!(Number.isInteger(maxSamples) && maxSamples > 0 && maxSamples <= MAX_SECONDS))
+    throw new DdsError('EINVAL', `maxSamples must be a positive integer, got ${maxSamples}.`)
+  if (!Array.isArray(partitions) || !partitions.every((name) => typeof name === 'string' && name.length > 0))
+    throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
   if (typeof topic !== 'string' || topic.length === 0) throw new DdsError('EINVAL', 'A topic name must be a non-empty string.')
   const common: NativeEndpointQos = {
     topic,
@@ -157,7 +153,12 @@ export class Participant extends EventEmitter {
   createWriter(qos?: WriterQos): Writer {
     const native = this.open()
     const id = this.call((n) => n.createEndpoint('writer', nativeEndpointQos('writer', qos)))
-    const writer = new Writer(this, native, id, this.call((n) => n.writerGuid(id)))
+    const writer = new Writer(
+      this,
+      native,
+      id,
+      this.call((n) => n.writerGuid(id)),
+    )
     this.entities.set(id, writer)
     return writer
   }

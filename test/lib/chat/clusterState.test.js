@@ -43,7 +43,11 @@ describe('cluster state parts (unit)', () => {
       const bus = new MemoryBus(hub, {name: 'chat-a'})
       const changes = []
       const presence = new ClusterPresence(bus, {name: 'chat-a', url: 'ws://127.0.0.1:7000/', logger: recordingLogger([]), coalesceMs: 5}, (c) => changes.push(c))
-      closers.push(() => presence.close(), () => bus.close(), () => observer.close())
+      closers.push(
+        () => presence.close(),
+        () => bus.close(),
+        () => observer.close(),
+      )
       presence.join('general', 'alice')
       await tick()
       assert.deepEqual(observer.seen.presence, [], 'no snapshot before start()')
@@ -67,12 +71,19 @@ describe('cluster state parts (unit)', () => {
       const lines = []
       const changes = []
       const presence = new ClusterPresence(bus, {name: 'chat-a', url: 'ws://a/', logger: recordingLogger(lines)}, (c) => changes.push(c))
-      closers.push(() => presence.close(), () => bus.close(), () => peer.close())
+      closers.push(
+        () => presence.close(),
+        () => bus.close(),
+        () => peer.close(),
+      )
       presence.start()
       peer.publishAux('presence', JSON.stringify({instance: 'chat-b', url: 'ws://b/', rooms: {general: ['carol']}}))
       await eventually(() => presence.members('general').length === 1)
       assert.deepEqual(presence.members('general'), [{name: 'carol', instance: 'chat-b'}])
-      assert.deepEqual(presence.instances(), [{name: 'chat-a', url: 'ws://a/'}, {name: 'chat-b', url: 'ws://b/'}])
+      assert.deepEqual(presence.instances(), [
+        {name: 'chat-a', url: 'ws://a/'},
+        {name: 'chat-b', url: 'ws://b/'},
+      ])
       presence.participantGone(peer.guidPrefix)
       assert.deepEqual(presence.members('general'), [])
       assert.deepEqual(presence.instances(), [{name: 'chat-a', url: 'ws://a/'}])
@@ -89,7 +100,11 @@ describe('cluster state parts (unit)', () => {
       const bus = new MemoryBus(hub, {name: 'chat-a'})
       const lines = []
       const presence = new ClusterPresence(bus, {name: 'chat-a', url: 'ws://a/', logger: recordingLogger(lines)}, () => {})
-      closers.push(() => presence.close(), () => bus.close(), () => peer.close())
+      closers.push(
+        () => presence.close(),
+        () => bus.close(),
+        () => peer.close(),
+      )
       presence.start()
       peer.publishAux('presence', '{"instance":"","url":5}')
       await eventually(() => lines.some((line) => line.startsWith('warning: Ignored a malformed presence snapshot')))
@@ -117,7 +132,14 @@ describe('cluster state parts (unit)', () => {
       const lines = []
       const presence = new ClusterPresence(bus, {name: 'chat-a', url: 'ws://a/', logger: recordingLogger([])}, () => {})
       const exchange = new HistoryExchange(bus, history, presence, {name: 'chat-a', logger: recordingLogger(lines), timing})
-      closers.push(() => exchange.close(), () => presence.close(), () => peerExchange.close(), () => peerPresence.close(), () => bus.close(), () => peerBus.close())
+      closers.push(
+        () => exchange.close(),
+        () => presence.close(),
+        () => peerExchange.close(),
+        () => peerPresence.close(),
+        () => bus.close(),
+        () => peerBus.close(),
+      )
       await tick()
       assert.deepEqual(bus.written, [], 'nothing written before start()')
       assert.equal(exchange.state, 'pending')
@@ -131,9 +153,18 @@ describe('cluster state parts (unit)', () => {
       assert.deepEqual(Object.keys(requests[0]), ['topic', 'type', 'from', 'nonce', 'attempt', 'answered'])
       const answers = peerBus.written.filter((f) => f.type === 'history' && f.to === 'chat-a')
       assert.equal(answers.length, 1)
-      assert.deepEqual(answers[0].messages.map((m) => m.message), [1, 2].map((seq) => encodeEnvelope({room: 'general', from: 'alice', text: `m${seq}`, ts: seq, origin: 'chat-b'})))
-      assert.deepEqual(history.lookup('general', {limit: 10}).messages.map((m) => m.text), ['m1', 'm2'])
-      assert.ok(lines.some((line) => /^History hand-over complete in .*: 1 peer answered \(chat-b\); 2 messages merged into 1 room$/.test(line)), lines.join('\n'))
+      assert.deepEqual(
+        answers[0].messages.map((m) => m.message),
+        [1, 2].map((seq) => encodeEnvelope({room: 'general', from: 'alice', text: `m${seq}`, ts: seq, origin: 'chat-b'})),
+      )
+      assert.deepEqual(
+        history.lookup('general', {limit: 10}).messages.map((m) => m.text),
+        ['m1', 'm2'],
+      )
+      assert.ok(
+        lines.some((line) => /^History hand-over complete in .*: 1 peer answered \(chat-b\); 2 messages merged into 1 room$/.test(line)),
+        lines.join('\n'),
+      )
     })
 
     it('answers one request once per attempt, and never its own', async () => {
@@ -142,7 +173,12 @@ describe('cluster state parts (unit)', () => {
       const bus = new MemoryBus(hub, {name: 'chat-b'})
       const presence = new ClusterPresence(bus, {name: 'chat-b', url: 'ws://b/', logger: recordingLogger([])}, () => {})
       const exchange = new HistoryExchange(bus, new History(10), presence, {name: 'chat-b', logger: recordingLogger([]), timing})
-      closers.push(() => exchange.close(), () => presence.close(), () => bus.close(), () => observer.close())
+      closers.push(
+        () => exchange.close(),
+        () => presence.close(),
+        () => bus.close(),
+        () => observer.close(),
+      )
       presence.start()
       exchange.start()
       const asker = new MemoryBus(hub, {name: 'asker'})
@@ -155,7 +191,11 @@ describe('cluster state parts (unit)', () => {
       await eventually(() => observer.seen.history.filter((f) => f.type === 'history-end' && f.to === 'chat-z').length >= 2)
       await tick()
       const ends = observer.seen.history.filter((f) => f.type === 'history-end' && f.to === 'chat-z')
-      assert.deepEqual(ends.map((f) => f.nonce), ['n1', 'n1'], 'attempt 1 once, attempt 2 once, and not n2 (chat-b is listed as answered)')
+      assert.deepEqual(
+        ends.map((f) => f.nonce),
+        ['n1', 'n1'],
+        'attempt 1 once, attempt 2 once, and not n2 (chat-b is listed as answered)',
+      )
     })
   })
 })

@@ -44,7 +44,7 @@ describe('browser page', function () {
     }
   })
 
-  it('shows text as text, and switching rooms shows the new room\'s history only', async () => {
+  it("shows text as text, and switching rooms shows the new room's history only", async () => {
     const server = await startMemoryServer()
     const other = await connectV1(server, 'mallory <i>')
     await request(other, {type: 'send', room: 'r2', text: 'earlier in r2', ref: 1})

@@ -38,7 +38,10 @@ describe('ChatClient', () => {
     )
     assert.deepEqual(client.cursor, {[server.writer]: 1})
 
-    assert.deepEqual(server.frames.map((f) => f.type), ['join', 'send'])
+    assert.deepEqual(
+      server.frames.map((f) => f.type),
+      ['join', 'send'],
+    )
     assert.equal(server.frames[0].history, 5)
     assert.notEqual(server.frames[0].ref, server.frames[1].ref)
   })

@@ -20,7 +20,10 @@ describe('sendMessages', () => {
         [`${server.writer}:3`, 'three'],
       ],
     )
-    assert.deepEqual(progress, sent.map((s) => s.id))
+    assert.deepEqual(
+      progress,
+      sent.map((s) => s.id),
+    )
     for (const s of sent) assert.ok(Number.isInteger(s.roundTripMs) && s.roundTripMs >= 0)
     assert.deepEqual(
       server.frames.map((f) => [f.type, f.room, f.text]),
@@ -38,7 +41,10 @@ describe('sendMessages', () => {
     const server = await fake({echoBeforeAck: true})
     server.publish('general', 'noise before')
     const sent = await sendMessages({port: server.port, texts: ['mine']})
-    assert.deepEqual(sent.map((s) => s.id), [`${server.writer}:1`])
+    assert.deepEqual(
+      sent.map((s) => s.id),
+      [`${server.writer}:1`],
+    )
   })
 
   it('retries a busy server', async () => {
@@ -66,12 +72,12 @@ describe('sendMessages', () => {
     })
   })
 
-  it('fails with the server\'s error code when the server refuses the message', async () => {
+  it("fails with the server's error code when the server refuses the message", async () => {
     const server = await fake({sendError: 'too_large'})
     await assert.rejects(sendMessages({port: server.port, texts: ['big']}), {code: 'too_large'})
   })
 
-  it('refuses a message over the server\'s maxPayload before sending it', async () => {
+  it("refuses a message over the server's maxPayload before sending it", async () => {
     const server = await fake()
     await assert.rejects(sendMessages({port: server.port, texts: ['x'.repeat(70_000)]}), (error) => {
       assert.equal(error.code, 'too_large')

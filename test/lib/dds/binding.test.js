@@ -29,7 +29,10 @@ describe('DDS binding', function () {
     const pub = start(process.execPath, [peer, 'pub', String(domain), '10000', 'm-'])
     assert.deepEqual(await pub.exited, {code: 0, signal: null}, pub.output())
     assert.deepEqual(await sub.exited, {code: 0, signal: null}, sub.output())
-    const lines = sub.output().split('\n').filter((line) => line && line !== 'ready')
+    const lines = sub
+      .output()
+      .split('\n')
+      .filter((line) => line && line !== 'ready')
     assert.equal(lines.length, 10_000)
     lines.forEach((line, i) => assert.equal(line, `${i + 1} m-${i}`))
   })
@@ -166,12 +169,21 @@ describe('DDS binding', function () {
       sub.kill('SIGCONT')
     }
     assert.deepEqual(await sub.exited, {code: 0, signal: null})
-    const lines = sub.output().split('\n').filter((line) => line && line !== 'ready')
-    assert.deepEqual(lines, Array.from({length: 30}, (_, i) => `${i + 1} b-${i}`))
+    const lines = sub
+      .output()
+      .split('\n')
+      .filter((line) => line && line !== 'ready')
+    assert.deepEqual(
+      lines,
+      Array.from({length: 30}, (_, i) => `${i + 1} b-${i}`),
+    )
   })
 
   it('validates arguments before native code, with an error code', () => {
-    assert.throws(() => new Participant({domain: 233}), (e) => e instanceof DdsError && e.code === 'EINVAL' && /0 to 232/.test(e.message))
+    assert.throws(
+      () => new Participant({domain: 233}),
+      (e) => e instanceof DdsError && e.code === 'EINVAL' && /0 to 232/.test(e.message),
+    )
     assert.throws(() => new Participant({domain: 1.5}), {code: 'EINVAL'})
     assert.throws(() => new Participant({config: {interface: 'eth0'}}), {code: 'EINVAL'})
     assert.throws(() => new Participant({config: {initialPeers: [{address: '127.0.0.1', port: 70000}]}}), {code: 'EINVAL'})
@@ -231,7 +243,14 @@ describe('DDS binding', function () {
     }
     assert.deepEqual(order, ['timer', 'acknowledged: true'])
     assert.deepEqual(await sub.exited, {code: 0, signal: null})
-    assert.equal(sub.output().split('\n').filter((line) => line && line !== 'ready').join('\n'), '1 ack me')
+    assert.equal(
+      sub
+        .output()
+        .split('\n')
+        .filter((line) => line && line !== 'ready')
+        .join('\n'),
+      '1 ack me',
+    )
   })
 
   it('resolves a pending acknowledgment wait with false when its writer closes', async () => {

@@ -50,7 +50,10 @@ describe('native binding (raw)', function () {
     assertInvalid(() => new Participant(1, {...fullConfig(), interface: 'eth0'}, noop), `${NEW}: config.interface must be an IPv4 address string, got a string`)
     assertInvalid(() => new Participant(1, {...fullConfig(), ttl: 256}, noop), `${NEW}: config.ttl must be an integer from 0 to 255, got 256`)
     assertInvalid(() => new Participant(1, {...fullConfig(), leaseDuration: 0}, noop), `${NEW}: config.leaseDuration must be a number of seconds above 0, got 0`)
-    assertInvalid(() => new Participant(1, {...fullConfig(), initialPeers: [{address: '127.0.0.1'}]}, noop), `${NEW}: config.initialPeers[0].port is missing; it must be an integer from 0 to 65535`)
+    assertInvalid(
+      () => new Participant(1, {...fullConfig(), initialPeers: [{address: '127.0.0.1'}]}, noop),
+      `${NEW}: config.initialPeers[0].port is missing; it must be an integer from 0 to 65535`,
+    )
     assertInvalid(() => new Participant(1, {...fullConfig(), initialPeers: ['127.0.0.1']}, noop), `${NEW}: config.initialPeers[0] must be an object, got a string`)
   })
 
@@ -58,11 +61,14 @@ describe('native binding (raw)', function () {
     const config = fullConfig()
     assert.ok(Object.keys(config).length >= 12, Object.keys(config).join())
     for (const key of Object.keys(config)) {
-      assert.throws(() => new Participant(randomDomain(), without(config, key), () => {}), (error) => {
-        assert.equal(error.code, 'EINVAL', key)
-        assert.match(error.message, new RegExp(`^${escape(NEW)}: config\\.${key} is missing; it must be `), key)
-        return true
-      })
+      assert.throws(
+        () => new Participant(randomDomain(), without(config, key), () => {}),
+        (error) => {
+          assert.equal(error.code, 'EINVAL', key)
+          assert.match(error.message, new RegExp(`^${escape(NEW)}: config\\.${key} is missing; it must be `), key)
+          return true
+        },
+      )
     }
   })
 
@@ -77,12 +83,15 @@ describe('native binding (raw)', function () {
     assert.deepEqual(Object.keys(fields.writer).sort(), ['depth', 'heartbeatPeriod', 'keepLast', 'maxSamples', 'partitions', 'reliable', 'topic', 'transientLocal'])
     for (const [kind, qos] of Object.entries(fields)) {
       for (const key of Object.keys(qos)) {
-        assert.throws(() => p.createEndpoint(kind, without(qos, key)), (error) => {
-          assert.ok(error instanceof TypeError, `${kind} ${key}: ${error.message}`)
-          assert.equal(error.code, 'EINVAL')
-          assert.match(error.message, new RegExp(`^${escape(CREATE)}: qos\\.${key} is missing; it must be `))
-          return true
-        })
+        assert.throws(
+          () => p.createEndpoint(kind, without(qos, key)),
+          (error) => {
+            assert.ok(error instanceof TypeError, `${kind} ${key}: ${error.message}`)
+            assert.equal(error.code, 'EINVAL')
+            assert.match(error.message, new RegExp(`^${escape(CREATE)}: qos\\.${key} is missing; it must be `))
+            return true
+          },
+        )
       }
     }
   })
@@ -95,8 +104,14 @@ describe('native binding (raw)', function () {
     assertInvalid(() => p.createEndpoint('reader', [readerQos()]), `${CREATE}: qos must be an object, got an array`)
     assertInvalid(() => p.createEndpoint('writer', {...writerQos(), reliable: 1}), `${CREATE}: qos.reliable must be a boolean, got 1`)
     assertInvalid(() => p.createEndpoint('writer', {...writerQos(), maxSamples: 0}), `${CREATE}: qos.maxSamples must be an integer from 1 to 2147483647, got 0`)
-    assertInvalid(() => p.createEndpoint('writer', {...writerQos(), heartbeatPeriod: -1}), `${CREATE}: qos.heartbeatPeriod must be a number of seconds above 0, got -1`)
-    assertInvalid(() => p.createEndpoint('reader', {...readerQos(), keepLast: true, depth: 5, maxSamples: 4}), `${CREATE}: qos.maxSamples must be an integer from 5 to 2147483647, got 4`)
+    assertInvalid(
+      () => p.createEndpoint('writer', {...writerQos(), heartbeatPeriod: -1}),
+      `${CREATE}: qos.heartbeatPeriod must be a number of seconds above 0, got -1`,
+    )
+    assertInvalid(
+      () => p.createEndpoint('reader', {...readerQos(), keepLast: true, depth: 5, maxSamples: 4}),
+      `${CREATE}: qos.maxSamples must be an integer from 5 to 2147483647, got 4`,
+    )
     assertInvalid(() => p.createEndpoint('reader', {...readerQos(), partitions: ['a', '']}), `${CREATE}: qos.partitions[1] must be a non-empty string, got a string`)
     assertInvalid(() => p.createEndpoint('reader', {...readerQos(), topic: ''}), `${CREATE}: qos.topic must be a non-empty string, got a string`)
   })
@@ -117,8 +132,14 @@ describe('native binding (raw)', function () {
     assertInvalid(() => p.matched(null), 'matched(entity): entity must be an entity handle (an integer from 1 to 2147483647), got null')
     assertInvalid(() => p.matched(999), 'matched(entity): handle 999 names no DDS entity of this participant')
     assertInvalid(() => p.waitForAcknowledgments(writer), 'waitForAcknowledgments(writer, seconds): expected 2 argument(s), got 1')
-    assertInvalid(() => p.waitForAcknowledgments(writer, -1), 'waitForAcknowledgments(writer, seconds): seconds must be a number of seconds from 0 to 2147483647, got -1')
-    assertInvalid(() => p.waitForAcknowledgments(writer, Number.NaN), 'waitForAcknowledgments(writer, seconds): seconds must be a number of seconds from 0 to 2147483647, got NaN')
+    assertInvalid(
+      () => p.waitForAcknowledgments(writer, -1),
+      'waitForAcknowledgments(writer, seconds): seconds must be a number of seconds from 0 to 2147483647, got -1',
+    )
+    assertInvalid(
+      () => p.waitForAcknowledgments(writer, Number.NaN),
+      'waitForAcknowledgments(writer, seconds): seconds must be a number of seconds from 0 to 2147483647, got NaN',
+    )
     assertInvalid(() => p.waitForAcknowledgments(reader, 1), `waitForAcknowledgments(writer, seconds): handle ${reader} names a DDS reader, not a writer`)
     assertInvalid(() => p.deleteEntity('x'), 'deleteEntity(entity): entity must be an entity handle (an integer from 1 to 2147483647), got a string')
     assertInvalid(() => p.deleteEntity(999), 'deleteEntity(entity): handle 999 names no DDS entity of this participant')
