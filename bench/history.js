@@ -69,7 +69,9 @@ async function serve(name) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/readyz`)
       if (response.ok) break
-    } catch {}
+    } catch {
+      // Not listening yet: ask again.
+    }
     await sleep(20)
   }
   return {name, port, child, readyMs: Date.now() - startedAt}

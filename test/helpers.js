@@ -108,7 +108,9 @@ export async function killAll(signal = 'SIGKILL') {
     waits.push(child.exited ?? new Promise((r) => child.on('exit', r)))
     try {
       child.kill(signal)
-    } catch {}
+    } catch {
+      // Already gone: its exit is what we wait for anyway.
+    }
   }
   await Promise.all(waits)
 }

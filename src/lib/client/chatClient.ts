@@ -64,15 +64,14 @@ export function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`
 }
 
-export declare interface ChatClient {
-  on(event: 'message', listener: (message: MessageFrame) => void): this
-  on(event: 'close', listener: (code: number, reason: string) => void): this
+export interface ChatClientEvents {
+  message: [message: MessageFrame]
+  close: [code: number, reason: string]
   /** An error frame that answers no pending request, or a frame that is not chatdds.v1 JSON. */
-  on(event: 'serverError', listener: (error: ChatddsError) => void): this
-  once(event: 'close', listener: (code: number, reason: string) => void): this
+  serverError: [error: ChatddsError]
 }
 
-export class ChatClient extends EventEmitter {
+export class ChatClient extends EventEmitter<ChatClientEvents> {
   /** The server's hello: instance name, the name it gave us, maxPayload, the cluster's instances. Set once connected. */
   hello!: HelloFrame
   /** Per room and writer, what this client (and the connections before it) emitted. */
@@ -132,7 +131,8 @@ export class ChatClient extends EventEmitter {
         if (!settled) settle(connectError(error, url, host, options.port, timeoutMs))
       })
       socket.on('message', (data, isBinary) => {
-        const frame = client.receive(data, isBinary)
+        // binaryType is ws's default, 'nodebuffer': every frame arrives as one Buffer.
+        const frame = client.receive(data as Buffer, isBinary)
         if (frame?.type === 'hello' && !settled) {
           client.hello = frame
           settle()
@@ -214,7 +214,7 @@ export class ChatClient extends EventEmitter {
   }
 
   /** Parses one frame and dispatches it; returns it (undefined when it was not chatdds.v1 JSON). */
-  private receive(data: WebSocket.RawData, isBinary: boolean): ServerFrame | undefined {
+  private receive(data: Buffer, isBinary: boolean): ServerFrame | undefined {
     this.alive = true
     const frame = isBinary ? undefined : parseServerFrame(data.toString())
     // null: a frame type of a newer server, which this client does not act on.

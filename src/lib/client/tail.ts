@@ -189,7 +189,8 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
     throw failures.find((f) => f.code !== 'ECONNREFUSED') ?? failures[0]
   }
 
-  start().catch((error) => finish(error))
+  // A non-Error thrown must reject `done` too, not resolve it as if it were a result.
+  start().catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))))
 
   return {
     done,

@@ -65,7 +65,7 @@ export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
     if (!(Number.isInteger(config[key]) && config[key] <= max))
       throw new DdsError('EINVAL', `DDS setting ${key} must be an integer from 1 to ${max}, got ${config[key]}.`)
   }
-  if (typeof config.multicast !== 'boolean') throw new DdsError('EINVAL', `DDS setting multicast must be true or false, got ${config.multicast}.`)
+  if (typeof config.multicast !== 'boolean') throw new DdsError('EINVAL', `DDS setting multicast must be true or false, got ${String(config.multicast)}.`)
   if (config.leaseDuration <= config.announcementPeriod) {
     throw new DdsError('EINVAL', `DDS lease duration (${config.leaseDuration} s) must be longer than the announcement period (${config.announcementPeriod} s).`)
   }
