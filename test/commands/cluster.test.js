@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {isAlive, isClusterInstance} from '../../dist/lib/cluster/processes.js'
-import {eventually, killAll, randomDomain, runCli, start, startCli, waitForOutput} from '../helpers.js'
+import {eventually, killAll, listen, randomDomain, runCli, start, startCli, waitForOutput} from '../helpers.js'
 
 const READY_MS = 90_000
 
@@ -246,7 +246,7 @@ describe('chatdds cluster', function () {
   it('a port already in use: exit 1, and the message names the port and --base-port', async () => {
     const base = await freeRange(3)
     const blocker = net.createServer()
-    await new Promise((resolve) => blocker.listen(base + 1, '127.0.0.1', resolve))
+    await listen(blocker, base + 1)
     try {
       const up = await runCli(['cluster', 'up', '-n', '3', '--detach', '--domain', String(domain), '--base-port', String(base), '--dir', dir])
       assert.equal(up.code, 1)

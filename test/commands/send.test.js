@@ -86,11 +86,13 @@ describe('chatdds send (against a fake chatdds.v1 server)', () => {
 
   it('is a usage error (exit 2) with no text', async () => {
     const port = await freePort()
-    for (const [args, input] of [
+    /** @type {Array<[string[], string | undefined]>} */
+    const cases = [
       [['send', '-p', String(port)], ''],
       [['send', '-p', String(port), '-'], '\n\n'],
       [['send', '-p', String(port), ''], undefined],
-    ]) {
+    ]
+    for (const [args, input] of cases) {
       const {code, stderr} = await runCli(args, {input})
       assert.equal(code, 2, `${args.join(' ')}: ${stderr}`)
       assert.match(unwrap(stderr), /No text to send; pass TEXT or pipe lines on stdin\./)

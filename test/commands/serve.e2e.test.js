@@ -47,6 +47,7 @@ describe('chatdds serve end to end (DDS)', function () {
     const LISTENERS = 50
     const PER_SENDER = 1000
     const instances = await startCluster(INSTANCES, randomDomain())
+    /** @type {Array<import('./serveSupport.js').RecordingSocket & {counts?: Map<string, number>, received?: number, outOfOrder?: number, lastBySender?: Map<string, number>}>} */
     const clients = []
     const senders = []
     for (const {port} of instances) {

@@ -4,7 +4,7 @@ import {writeFileSync, mkdtempSync, rmSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {eventually, freePort, killAll, randomDomain, root, runCli, waitForOutput} from '../helpers.js'
+import {eventually, freePort, killAll, listen, randomDomain, root, runCli, waitForOutput} from '../helpers.js'
 import {openSocket, startServe, unwrap} from './serveSupport.js'
 
 /** Resolves once the process has exited and its stdout and stderr have ended: its output is then all there is. */
@@ -103,8 +103,7 @@ describe('chatdds serve', () => {
 
   it('refuses a port in use: exit 1 and a sentence that says what to do', async () => {
     const blocker = net.createServer()
-    await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve))
-    const {port} = blocker.address()
+    const port = await listen(blocker)
     try {
       const {code, stderr} = await runCli(['serve', '--port', String(port), '--domain', String(randomDomain())])
       assert.equal(code, 1)

@@ -52,7 +52,7 @@ function showsText(page, text) {
 /** Resolves once the page has joined its room on `instance` (any instance when undefined). */
 function live(page, instance) {
   return page.waitForFunction((name) => {
-    const status = document.querySelector('#status')
+    const status = /** @type {HTMLElement} */ (document.querySelector('#status'))
     return status.dataset.state === 'live' && (!name || status.dataset.instance === name)
   }, instance)
 }
@@ -226,7 +226,7 @@ describe('browser page against real `chatdds serve` instances', function () {
       await showsText(bob, text)
     }
     await alice.waitForFunction((dead) => {
-      const status = document.querySelector('#status')
+      const status = /** @type {HTMLElement} */ (document.querySelector('#status'))
       return status.dataset.state === 'live' && status.dataset.instance !== dead
     }, a.name)
     const rescuer = await alice.$eval('#status', (el) => el.dataset.instance)

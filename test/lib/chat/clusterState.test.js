@@ -19,11 +19,14 @@ function recordWrites(bus) {
   return bus
 }
 
-/** A MemoryBus on `hub` whose auxiliary samples (its own included) are recorded per topic. */
+/**
+ * A MemoryBus on `hub` whose auxiliary samples (its own included) are recorded per topic.
+ * @returns {MemoryBus & {seen: {history: any[], presence: any[]}}}
+ */
 function recordedBus(hub, name) {
-  const bus = new MemoryBus(hub, {name})
-  bus.seen = {history: [], presence: []}
-  for (const topic of ['history', 'presence']) bus.onAuxSamples(topic, (batch) => bus.seen[topic].push(...batch.map((s) => JSON.parse(s.message))))
+  const bus = Object.assign(new MemoryBus(hub, {name}), {seen: {history: [], presence: []}})
+  for (const topic of /** @type {const} */ (['history', 'presence']))
+    bus.onAuxSamples(topic, (batch) => bus.seen[topic].push(...batch.map((s) => JSON.parse(s.message))))
   return bus
 }
 

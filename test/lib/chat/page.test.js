@@ -51,7 +51,7 @@ describe('browser page', function () {
     const page = await browser.newPage()
     try {
       await page.goto(`http://127.0.0.1:${server.port}/?name=alice`)
-      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'live')
+      await page.waitForFunction(() => /** @type {HTMLElement} */ (document.querySelector('#status')).dataset.state === 'live')
       await request(other, {type: 'send', room: 'general', text: '<img src=x onerror="document.title=1">', ref: 2})
       await page.waitForFunction(() => document.querySelectorAll('#messages .msg').length === 1)
       assert.equal(await page.textContent('#messages .msg .text'), '<img src=x onerror="document.title=1">')

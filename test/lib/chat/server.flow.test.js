@@ -49,14 +49,16 @@ describe('chat server: flow control', () => {
     await eventually(() => plain.texts.at(-1) === 'after')
   })
 
-  for (const [label, limits, reason] of [
+  /** @type {Array<[string, Partial<import('../../../dist/lib/chat/connection.js').SlowConsumerLimits>, string]>} */
+  const slowConsumerCases = [
     ['at once past the hard bound', {hardBytes: 1024 * 1024, checkIntervalMs: 50}, 'slow consumer: more than 1 MiB unread'],
     [
       'past the soft bound for too long',
       {softBytes: 256 * 1024, softMs: 200, hardBytes: 1024 ** 3, checkIntervalMs: 50},
       'slow consumer: more than 256 KiB unread for 0.2 s',
     ],
-  ]) {
+  ]
+  for (const [label, limits, reason] of slowConsumerCases) {
     it(`closes a slow consumer ${label} with 1008; the others get everything`, async () => {
       const hub = new MemoryHub()
       const server = await startMemoryServer({slowConsumer: limits}, {hub})

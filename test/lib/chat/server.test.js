@@ -1,6 +1,8 @@
 // The chat server against MemoryBus: both protocols, HTTP endpoints, history and resume.
 import assert from 'node:assert/strict'
 import net from 'node:net'
+import {ChatddsError} from '../../../dist/lib/errors.js'
+import {listen} from '../../helpers.js'
 import {MemoryBus, MemoryHub, cleanup, connect, connectV1, eventually, framesOfType, httpGet, request, startChatServer, startMemoryServer} from './support.js'
 
 describe('chat server', () => {
@@ -249,11 +251,11 @@ describe('chat server', () => {
 
     it('refuses a port in use with a sentence saying what to do', async () => {
       const blocker = net.createServer()
-      await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve))
-      const {port} = blocker.address()
+      const port = await listen(blocker)
       let created = false
       try {
         await assert.rejects(startChatServer({port, bus: () => ((created = true), new MemoryBus())}), (error) => {
+          assert.ok(error instanceof ChatddsError)
           assert.equal(error.code, 'EADDRINUSE')
           assert.equal(error.message, `Port ${port} is already in use; stop what is listening there or pick another with --port.`)
           return true

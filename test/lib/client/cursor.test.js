@@ -5,6 +5,7 @@ import {parseMessageId} from '../../../dist/lib/wire/index.js'
 
 const A = 'a'.repeat(32)
 const B = 'b'.repeat(32)
+/** @returns {import('../../../dist/lib/wire/index.js').MessageFrame} */
 const message = (writer, seq, room = 'general', extra = {}) => ({
   type: 'message',
   id: `${writer}:${seq}`,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {Readable} from 'node:stream'
 
 import {readLines, sendMessages} from '../../../dist/lib/client/send.js'
+import {ChatddsError} from '../../../dist/lib/errors.js'
 import {freePort} from '../../helpers.js'
 import {useCleanup} from './support.js'
 
@@ -63,6 +64,7 @@ describe('sendMessages', () => {
   it('fails with ETIMEDOUT naming the message when it never comes back', async () => {
     const server = await fake({echo: false})
     await assert.rejects(sendMessages({port: server.port, texts: ['lost'], timeoutMs: 300}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'ETIMEDOUT')
       assert.equal(
         error.message,
@@ -80,6 +82,7 @@ describe('sendMessages', () => {
   it("refuses a message over the server's maxPayload before sending it", async () => {
     const server = await fake()
     await assert.rejects(sendMessages({port: server.port, texts: ['x'.repeat(70_000)]}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'too_large')
       assert.match(error.message, /^The message is \d+ bytes as a frame, over the 65536 bytes ws:\/\/127\.0\.0\.1:\d+\/ accepts/)
       return true
@@ -90,6 +93,7 @@ describe('sendMessages', () => {
   it('is a usage error (exit 2) to send nothing, without connecting', async () => {
     const port = await freePort()
     await assert.rejects(sendMessages({port, texts: []}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.deepEqual([error.code, error.exit], ['ENOTEXT', 2])
       return true
     })

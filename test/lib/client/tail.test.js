@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {tail} from '../../../dist/lib/client/tail.js'
+import {ChatddsError} from '../../../dist/lib/errors.js'
 import {eventually as until, freePort} from '../../helpers.js'
 import {FakeCluster} from './fakeServer.js'
 import {useCleanup} from './support.js'
@@ -133,6 +134,7 @@ describe('tail', () => {
     await server.waitForJoins(1)
     server.publish('general', 'only one')
     await assert.rejects(session.done, (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'ETIMEDOUT')
       assert.equal(error.message, 'Only 1 of 3 messages arrived within 0.3 s; raise --timeout or check that messages are being sent to #general.')
       return true
@@ -157,6 +159,7 @@ describe('tail', () => {
     const ports = [await freePort(), await freePort()]
     const {session} = follow({ports})
     await assert.rejects(session.done, (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'ECONNREFUSED')
       assert.equal(
         error.message,

@@ -6,12 +6,14 @@ import path from 'node:path'
 import {clusterLogs, clusterStatus, stopCluster} from '../../../dist/lib/cluster/inspect.js'
 import {readManifest, runDirPaths, writeManifest} from '../../../dist/lib/cluster/manifest.js'
 import {isAlive, isClusterInstance} from '../../../dist/lib/cluster/processes.js'
+import {ChatddsError} from '../../../dist/lib/errors.js'
 
 describe('cluster manifest', () => {
   let dir
   beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-manifest-'))))
   afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
+  /** @returns {import('../../../dist/lib/cluster/manifest.js').Manifest} */
   const sample = (runDir) => ({
     version: 1,
     runDir,
@@ -43,7 +45,7 @@ describe('cluster manifest', () => {
     writeFileSync(path.join(dir, 'cluster.json'), '{"hello": 1}')
     assert.throws(
       () => readManifest(dir),
-      (error) => error.code === 'EMANIFEST' && error.message.includes(path.join(dir, 'cluster.json')),
+      (error) => error instanceof ChatddsError && error.code === 'EMANIFEST' && error.message.includes(path.join(dir, 'cluster.json')),
     )
   })
 
@@ -82,7 +84,7 @@ describe('cluster manifest', () => {
     )
     assert.throws(
       () => clusterLogs(dir, {instance: 'chat-9'}),
-      (error) => error.exit === 2 && error.message.includes('chat-1, chat-2'),
+      (error) => error instanceof ChatddsError && error.exit === 2 && error.message.includes('chat-1, chat-2'),
     )
   })
 })

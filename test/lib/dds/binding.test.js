@@ -121,6 +121,7 @@ describe('DDS binding', function () {
     const chat = participant.createReader()
     const chatMessages = []
     chat.on('samples', (samples) => chatMessages.push(...samples.map((s) => s.message)))
+    /** @type {import('../../../dist/lib/dds/index.js').EndpointQos} */
     const durable = {topic: 'chatdds test', durability: 'transient-local', history: {kind: 'keep-last', depth: 2}}
     const writer = participant.createWriter(durable)
     writer.write('one')
@@ -190,6 +191,7 @@ describe('DDS binding', function () {
     const participant = open({domain: randomDomain(), name: 'closing'})
     assert.throws(() => participant.createWriter({history: {kind: 'keep-last', depth: 0}}), {code: 'EINVAL'})
     const writer = participant.createWriter()
+    // @ts-expect-error
     assert.throws(() => writer.write(42), {code: 'EINVAL'})
     participant.close()
     participant.close()
@@ -206,14 +208,18 @@ describe('DDS binding', function () {
     const participant = open({domain: randomDomain(), name: 'wrapper-validation'})
     assert.throws(() => participant.createWriter({maxSamples: 0}), einval(/^maxSamples must be a positive integer, got 0\.$/))
     assert.throws(() => participant.createWriter({heartbeatPeriod: 0}), einval(/^heartbeatPeriod must be a number of seconds above 0, got 0\.$/))
+    // @ts-expect-error
     assert.throws(() => participant.createWriter({durability: 'forever'}), einval(/^durability must be "volatile" or "transient-local"/))
+    // @ts-expect-error
     assert.throws(() => participant.createReader({history: {kind: 'keep-some'}}), einval(/^history\.kind must be "keep-all" or "keep-last"/))
+    // @ts-expect-error
     assert.throws(() => participant.createReader({reliable: 'yes'}), einval(/^reliable must be true or false/))
     assert.throws(() => participant.createReader({partitions: ['']}), einval(/^Partition names must be non-empty strings\.$/))
     assert.throws(() => participant.createReader({topic: ''}), einval(/^A topic name must be a non-empty string\.$/))
     assert.throws(() => participant.createReader(null), einval(/^A reader QoS must be an object, got null\.$/))
     const writer = participant.createWriter()
     for (const seconds of [-1, Number.NaN, '1', 2 ** 31]) {
+      // @ts-expect-error
       await assert.rejects(writer.waitForAcknowledgments(seconds), einval(/^waitForAcknowledgments takes a number of seconds from 0 to 2147483647/))
     }
     // The endpoint is unharmed, and a writer without readers has nothing left to acknowledge.

@@ -12,7 +12,7 @@ const fixture = (name) => path.join(fixtures, name)
 /** Asserts that `run` throws DdsError EINI (a runtime failure, not bad usage) with exactly `message`, and knows nothing of exit codes. */
 function assertIniError(run, message) {
   assert.throws(run, (error) => {
-    assert.ok(error instanceof DdsError, `${error.name}: ${error.message}`)
+    assert.ok(error instanceof DdsError, String(error))
     assert.equal(error.code, 'EINI')
     assert.equal('exit' in error, false)
     assert.equal(error.message, message)
