@@ -61,9 +61,13 @@ async function until(predicate, timeoutMs, what) {
 
 async function startInstance(i) {
   const port = await freePort()
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'run.js'), 'serve', '--port', String(port), '--domain', String(DOMAIN), '--name', `fanout-${i + 1}`, '--quiet'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin', 'run.js'), 'serve', '--port', String(port), '--domain', String(DOMAIN), '--name', `fanout-${i + 1}`, '--quiet'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  )
   children.push(child)
   return {port, child}
 }
@@ -119,7 +123,10 @@ async function main() {
     ws.on('message', (data) => {
       const text = data.toString()
       if (text[0] !== 'b') return
-      const [s, n] = text.slice(1, text.indexOf('.') === -1 ? undefined : text.indexOf('.')).split(':').map(Number)
+      const [s, n] = text
+        .slice(1, text.indexOf('.') === -1 ? undefined : text.indexOf('.'))
+        .split(':')
+        .map(Number)
       const index = s * MESSAGES + n
       if (seen[i][index]) duplicates++
       else received[i]++
@@ -146,7 +153,9 @@ async function main() {
     lost,
     duplicates,
   }
-  say(`burst: ${burst.deliveries} deliveries in ${burst.seconds} s = ${burst.deliveriesPerSecond} deliveries/s (${burst.messagesPerSecond} messages/s in), lost ${lost}, duplicates ${duplicates}`)
+  say(
+    `burst: ${burst.deliveries} deliveries in ${burst.seconds} s = ${burst.deliveriesPerSecond} deliveries/s (${burst.messagesPerSecond} messages/s in), lost ${lost}, duplicates ${duplicates}`,
+  )
   for (const ws of clients) ws.removeAllListeners('message')
   await sleep(500)
 
@@ -198,7 +207,9 @@ async function main() {
     p99Ms: Number(percentile(latencies, 99).toFixed(2)),
     maxMs: Number(latencies.at(-1).toFixed(2)),
   }
-  say(`latency at ${RATE} messages/s for ${DURATION_S} s: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms at ${observers.length} observers, ${latency.deliveries + loadReceived} deliveries in all (lost ${latencyLost})`)
+  say(
+    `latency at ${RATE} messages/s for ${DURATION_S} s: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms at ${observers.length} observers, ${latency.deliveries + loadReceived} deliveries in all (lost ${latencyLost})`,
+  )
 
   for (const ws of [...senders, ...observers]) ws.terminate()
   const result = {instances: INSTANCES, clientsPerInstance: CLIENTS, size: SIZE, domain: DOMAIN, burst, latency}

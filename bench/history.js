@@ -52,9 +52,13 @@ function freePort() {
 async function serve(name) {
   const port = await freePort()
   const startedAt = Date.now()
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'run.js'), 'serve', '--port', String(port), '--domain', String(DOMAIN), '--name', name, '--history', String(DEPTH)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin', 'run.js'), 'serve', '--port', String(port), '--domain', String(DOMAIN), '--name', name, '--history', String(DEPTH)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   children.push(child)
   child.log = ''
   child.stdout.on('data', (d) => (child.log += d))
@@ -65,7 +69,9 @@ async function serve(name) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/readyz`)
       if (response.ok) break
-    } catch {}
+    } catch {
+      // Not listening yet: ask again.
+    }
     await sleep(20)
   }
   return {name, port, child, readyMs: Date.now() - startedAt}
@@ -73,7 +79,9 @@ async function serve(name) {
 
 /** Resident set size of a process, MiB. */
 function rssMiB(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))
   return Number(line.split(/\s+/)[1]) / 1024
 }
 
@@ -173,7 +181,9 @@ async function main() {
   console.log(`RSS late instance (history handed over) ${result.rssMiB.handedOver} MiB`)
   console.log(`join with history ${DEPTH}, all held     p50 ${result.joinWithHistoryMs.live.p50} ms, max ${result.joinWithHistoryMs.live.max} ms (${JOINS} joins)`)
   console.log(`  same on the late instance            p50 ${result.joinWithHistoryMs.handedOver.p50} ms, max ${result.joinWithHistoryMs.handedOver.max} ms`)
-  console.log(`late instance start → ready            ${(late.readyMs / 1000).toFixed(1)} s (hand-over of ${result.lateInstance.messagesHandedOver} messages: ${result.lateInstance.handOverSeconds} s as logged)`)
+  console.log(
+    `late instance start → ready            ${(late.readyMs / 1000).toFixed(1)} s (hand-over of ${result.lateInstance.messagesHandedOver} messages: ${result.lateInstance.handOverSeconds} s as logged)`,
+  )
 }
 
 function mapValues(object, fn) {

@@ -55,8 +55,16 @@ if (mode === 'sub') {
     received += batch.length
     if (received >= options.count) {
       const seconds = last - first
-      finish(0, {role: 'sub', profile: 'binding', transport: 'udp', samples: received, seconds,
-        samplesPerSec: Math.round(seconds > 0 ? (received - 1) / seconds : 0), outOfOrder, complete: true})
+      finish(0, {
+        role: 'sub',
+        profile: 'binding',
+        transport: 'udp',
+        samples: received,
+        seconds,
+        samplesPerSec: Math.round(seconds > 0 ? (received - 1) / seconds : 0),
+        outOfOrder,
+        complete: true,
+      })
     }
   })
   // Keeps the process alive: the binding's thread-safe function is unref'd while idle.
@@ -98,6 +106,15 @@ if (mode === 'sub') {
     finish(1)
   }
   const acked = now()
-  finish(0, {role: 'pub', profile: 'binding', transport: 'udp', size: options.size, samples: written,
-    writeSeconds: wrote - start, ackSeconds: acked - start, samplesPerSec: Math.round(written / (acked - start)), fullRetries})
+  finish(0, {
+    role: 'pub',
+    profile: 'binding',
+    transport: 'udp',
+    size: options.size,
+    samples: written,
+    writeSeconds: wrote - start,
+    ackSeconds: acked - start,
+    samplesPerSec: Math.round(written / (acked - start)),
+    fullRetries,
+  })
 }

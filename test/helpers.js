@@ -1,6 +1,7 @@
 // Shared test helpers: free ports, random DDS domains, processes that are always killed.
 import net from 'node:net'
 import {spawn} from 'node:child_process'
+import {once} from 'node:events'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -12,17 +13,31 @@ export function randomDomain() {
   return 100 + Math.floor(Math.random() * 120)
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1.
+ * @returns {Promise<number>}
+ */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.unref()
     server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address()
+      const {port} = /** @type {net.AddressInfo} */ (server.address())
       server.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * Starts `server` (net, http or ws's) listening on 127.0.0.1:`port`, 0 for any free one; resolves with the port.
+ * @param {{listen: (port: number, host: string) => unknown, address: () => net.AddressInfo | string | null} & import('node:events').EventEmitter} server
+ * @returns {Promise<number>}
+ */
+export async function listen(server, port = 0) {
+  server.listen(port, '127.0.0.1')
+  await once(server, 'listening')
+  return /** @type {net.AddressInfo} */ (server.address()).port
 }
 
 /** Several distinct free ports. */
@@ -35,11 +50,22 @@ export async function freePorts(n) {
 const started = new Set()
 
 /**
+ * A process started by `start`: the ChildProcess with `output()` (stdout+stderr so far) and `exited`.
+ * @typedef {import('node:child_process').ChildProcessWithoutNullStreams & {
+ *   output: () => string,
+ *   exited: Promise<{code: number | null, signal: NodeJS.Signals | null}>,
+ * }} Started
+ */
+
+/**
  * Starts a process and remembers it; `killAll()` (call it in an after hook) ends every one still running.
- * Returns the ChildProcess with `output()` (stdout+stderr so far) and `exited` (Promise of {code, signal}).
+ * @param {string} command
+ * @param {readonly string[]} args
+ * @param {import('node:child_process').SpawnOptions} [options]
+ * @returns {Started}
  */
 export function start(command, args, options = {}) {
-  const child = spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe'], ...options})
+  const child = /** @type {Started} */ (spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe'], ...options}))
   started.add(child)
   let out = ''
   child.stdout?.on('data', (d) => (out += d))
@@ -54,12 +80,21 @@ export function start(command, args, options = {}) {
   return child
 }
 
-/** Starts `chatdds <args>` as a real process. */
+/**
+ * Starts `chatdds <args>` as a real process.
+ * @param {readonly string[]} args
+ * @param {import('node:child_process').SpawnOptions} [options]
+ */
 export function startCli(args, options = {}) {
   return start(process.execPath, [cli, ...args], options)
 }
 
-/** Resolves once `predicate(output)` is true, rejects with the output after `timeoutMs`. */
+/**
+ * Resolves once `predicate(output)` is true, rejects with the output after `timeoutMs`.
+ * @param {Started} child
+ * @param {(output: string) => boolean} predicate
+ * @returns {Promise<string>}
+ */
 export function waitForOutput(child, predicate, timeoutMs = 15000) {
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -78,7 +113,12 @@ export function waitForOutput(child, predicate, timeoutMs = 15000) {
   })
 }
 
-/** Runs `chatdds <args>` to completion: {code, stdout, stderr}. */
+/**
+ * Runs `chatdds <args>` to completion: {code, stdout, stderr}.
+ * @param {readonly string[]} args
+ * @param {{input?: string, timeoutMs?: number, env?: NodeJS.ProcessEnv}} [options]
+ * @returns {Promise<{code: number | null, stdout: string, stderr: string}>}
+ */
 export function runCli(args, {input, timeoutMs = 30000, env} = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, ...env}})
@@ -108,7 +148,9 @@ export async function killAll(signal = 'SIGKILL') {
     waits.push(child.exited ?? new Promise((r) => child.on('exit', r)))
     try {
       child.kill(signal)
-    } catch {}
+    } catch {
+      // Already gone: its exit is what we wait for anyway.
+    }
   }
   await Promise.all(waits)
 }

@@ -14,8 +14,8 @@ export interface StopOptions {
 
 export interface Stopper {
   signal: AbortSignal
-  /** Removes every listener. */
-  dispose(): void
+  /** Removes every listener; a plain function, so it can be passed around unbound. */
+  dispose: () => void
 }
 
 let stdoutOpen = true

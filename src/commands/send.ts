@@ -37,8 +37,7 @@ With TEXT "-", or no TEXT and piped stdin, every non-empty line of stdin is one 
   async run(): Promise<SentMessage[]> {
     const {args, flags} = await this.parse(Send)
     const fromStdin = args.text === undefined || args.text === '-'
-    if (args.text === '' || (args.text === undefined && process.stdin.isTTY))
-      this.error('No text to send; pass TEXT or pipe lines on stdin.', {exit: 2})
+    if (args.text === '' || (args.text === undefined && process.stdin.isTTY)) this.error('No text to send; pass TEXT or pipe lines on stdin.', {exit: 2})
 
     return sendMessages({
       host: flags.host,

@@ -35,9 +35,12 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
 
   static examples = [
     {description: 'The reference setup: port 7000, DDS domain 10', command: '<%= config.bin %> <%= command.id %> --port 7000'},
-    {description: 'With the reference example\'s OpenDDS config file', command: '<%= config.bin %> <%= command.id %> --port 7001 -DCPSConfigFile rtps.ini'},
+    {description: "With the reference example's OpenDDS config file", command: '<%= config.bin %> <%= command.id %> --port 7001 -DCPSConfigFile rtps.ini'},
     {description: 'Reach an instance on another host by unicast', command: '<%= config.bin %> <%= command.id %> --interface 192.168.1.10 --peer 192.168.1.11'},
-    {description: 'Quiet, with a larger history and frame limit', command: '<%= config.bin %> <%= command.id %> -p 7002 --quiet --history 1000 --max-payload 1048576'},
+    {
+      description: 'Quiet, with a larger history and frame limit',
+      command: '<%= config.bin %> <%= command.id %> -p 7002 --quiet --history 1000 --max-payload 1048576',
+    },
   ]
 
   static flags = {

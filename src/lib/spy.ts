@@ -75,7 +75,12 @@ export function startSpy(options: SpyOptions): Spy {
   if (options.timeout !== undefined) {
     timer = setTimeout(() => {
       if (options.count === undefined) return settle()
-      settle(new ChatddsError('ETIMEDOUT', `Only ${seen} of ${options.count} samples arrived within ${options.timeout} s; check that writers are on DDS domain ${options.domain} (chatdds spy --participants shows who is there).`))
+      settle(
+        new ChatddsError(
+          'ETIMEDOUT',
+          `Only ${seen} of ${options.count} samples arrived within ${options.timeout} s; check that writers are on DDS domain ${options.domain} (chatdds spy --participants shows who is there).`,
+        ),
+      )
     }, options.timeout * 1000)
   }
   return {done, close: () => settle()}

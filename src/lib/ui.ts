@@ -1,8 +1,7 @@
 /** The one module that knows about colours and terminals. Respects NO_COLOR and non-TTY output. */
 import chalk, {Chalk, type ChalkInstance} from 'chalk'
 
-const useColor = (stream: NodeJS.WriteStream = process.stdout): boolean =>
-  !process.env.NO_COLOR && Boolean(stream.isTTY) && process.env.TERM !== 'dumb'
+const useColor = (stream: NodeJS.WriteStream = process.stdout): boolean => !process.env.NO_COLOR && Boolean(stream.isTTY) && process.env.TERM !== 'dumb'
 
 export const color: ChalkInstance = useColor() ? chalk : new Chalk({level: 0})
 export const errColor: ChalkInstance = useColor(process.stderr) ? chalk : new Chalk({level: 0})
@@ -25,6 +24,10 @@ export function clock(ms: number): string {
 /** Renders rows as an aligned plain-text table (header first). */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (c ?? '').padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()
   return [color.bold(line(header)), ...rows.map(line)].join('\n')
 }

@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {isAlive, isClusterInstance} from '../../dist/lib/cluster/processes.js'
-import {eventually, killAll, randomDomain, runCli, start, startCli, waitForOutput} from '../helpers.js'
+import {eventually, killAll, listen, randomDomain, runCli, start, startCli, waitForOutput} from '../helpers.js'
 
 const READY_MS = 90_000
 
@@ -97,7 +97,9 @@ describe('chatdds cluster', function () {
   it('up -n 3 --detach: a message sent through the second instance reaches the first and the third (tail) and DDS (spy); status lists 3 ready instances; down leaves nothing', async function () {
     const base = await freeRange(3)
     const common = ['--dir', dir]
-    const up = await runCli(['cluster', 'up', '-n', '3', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), ...common], {timeoutMs: READY_MS})
+    const up = await runCli(['cluster', 'up', '-n', '3', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), ...common], {
+      timeoutMs: READY_MS,
+    })
     assert.equal(up.code, 0, up.stderr)
     const manifest = JSON.parse(up.stdout)
     assert.deepEqual(
@@ -244,7 +246,7 @@ describe('chatdds cluster', function () {
   it('a port already in use: exit 1, and the message names the port and --base-port', async () => {
     const base = await freeRange(3)
     const blocker = net.createServer()
-    await new Promise((resolve) => blocker.listen(base + 1, '127.0.0.1', resolve))
+    await listen(blocker, base + 1)
     try {
       const up = await runCli(['cluster', 'up', '-n', '3', '--detach', '--domain', String(domain), '--base-port', String(base), '--dir', dir])
       assert.equal(up.code, 1)
@@ -265,7 +267,9 @@ describe('chatdds cluster', function () {
 
   it('status tells an instance that does not answer (stopped) from one that answers 503 (not ready)', async () => {
     const base = await freeRange(2)
-    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {timeoutMs: READY_MS})
+    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {
+      timeoutMs: READY_MS,
+    })
     assert.equal(up.code, 0, up.stderr)
     const manifest = JSON.parse(up.stdout)
     const notReady = startNotReadyInstance(manifest.config)
@@ -299,7 +303,9 @@ describe('chatdds cluster', function () {
 
   it('down leaves alone a pid that now belongs to another program, and says so', async () => {
     const base = await freeRange(2)
-    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {timeoutMs: READY_MS})
+    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {
+      timeoutMs: READY_MS,
+    })
     assert.equal(up.code, 0, up.stderr)
     const manifest = JSON.parse(up.stdout)
     const [first, second] = manifest.instances

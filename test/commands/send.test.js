@@ -38,14 +38,23 @@ describe('chatdds send (against a fake chatdds.v1 server)', () => {
       server.frames.filter((f) => f.type === 'send').map((f) => f.text),
       ['first', 'second', 'third'],
     )
-    assert.deepEqual(stdout.trim().split('\n').map((line) => line.split(' ')[1]), [1, 2, 3].map((n) => `${server.writer}:${n}`))
+    assert.deepEqual(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')[1]),
+      [1, 2, 3].map((n) => `${server.writer}:${n}`),
+    )
   })
 
   it('reads stdin for TEXT "-"', async () => {
     const server = await fake()
     const {code} = await runCli(['send', '-p', String(server.port), '-'], {input: 'from a pipe\n'})
     assert.equal(code, 0)
-    assert.deepEqual(server.frames.filter((f) => f.type === 'send').map((f) => f.text), ['from a pipe'])
+    assert.deepEqual(
+      server.frames.filter((f) => f.type === 'send').map((f) => f.text),
+      ['from a pipe'],
+    )
   })
 
   it('exits 1 within the timeout, naming the URL and how to start a server, when none listens', async () => {
@@ -68,7 +77,7 @@ describe('chatdds send (against a fake chatdds.v1 server)', () => {
     )
   })
 
-  it('exits 1 with the server\'s sentence when the server refuses the message', async () => {
+  it("exits 1 with the server's sentence when the server refuses the message", async () => {
     const server = await fake({sendError: 'too_large'})
     const {code, stderr} = await runCli(['send', '-p', String(server.port), 'x'])
     assert.equal(code, 1)
@@ -77,11 +86,13 @@ describe('chatdds send (against a fake chatdds.v1 server)', () => {
 
   it('is a usage error (exit 2) with no text', async () => {
     const port = await freePort()
-    for (const [args, input] of [
+    /** @type {Array<[string[], string | undefined]>} */
+    const cases = [
       [['send', '-p', String(port)], ''],
       [['send', '-p', String(port), '-'], '\n\n'],
       [['send', '-p', String(port), ''], undefined],
-    ]) {
+    ]
+    for (const [args, input] of cases) {
       const {code, stderr} = await runCli(args, {input})
       assert.equal(code, 2, `${args.join(' ')}: ${stderr}`)
       assert.match(unwrap(stderr), /No text to send; pass TEXT or pipe lines on stdin\./)

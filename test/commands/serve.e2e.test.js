@@ -19,7 +19,9 @@ async function matched(instances, readers, writers = readers, timeoutMs = 30_000
 }
 
 async function startCluster(n, domain) {
-  const instances = await Promise.all(Array.from({length: n}, (_, i) => startServe(['--domain', String(domain), '--name', `e2e-${i + 1}`, '--quiet'], {domain: false})))
+  const instances = await Promise.all(
+    Array.from({length: n}, (_, i) => startServe(['--domain', String(domain), '--name', `e2e-${i + 1}`, '--quiet'], {domain: false})),
+  )
   await matched(instances, n)
   return instances
 }
@@ -28,7 +30,7 @@ describe('chatdds serve end to end (DDS)', function () {
   this.timeout(120_000)
   afterEach(() => killAll())
 
-  it('a plain client\'s hello reaches every plain client of both instances exactly once', async () => {
+  it("a plain client's hello reaches every plain client of both instances exactly once", async () => {
     const instances = await startCluster(2, randomDomain())
     const clients = []
     for (const {port} of instances) for (let i = 0; i < 3; i++) clients.push(await openSocket(port))
@@ -45,6 +47,7 @@ describe('chatdds serve end to end (DDS)', function () {
     const LISTENERS = 50
     const PER_SENDER = 1000
     const instances = await startCluster(INSTANCES, randomDomain())
+    /** @type {Array<import('./serveSupport.js').RecordingSocket & {counts?: Map<string, number>, received?: number, outOfOrder?: number, lastBySender?: Map<string, number>}>} */
     const clients = []
     const senders = []
     for (const {port} of instances) {
@@ -85,7 +88,10 @@ describe('chatdds serve end to end (DDS)', function () {
           if (count > 1) duplicates += count - 1
         }
       }
-      assert.deepEqual({client: i, lost, duplicates, received: ws.received, outOfOrder: ws.outOfOrder}, {client: i, lost: 0, duplicates: 0, received: total, outOfOrder: 0})
+      assert.deepEqual(
+        {client: i, lost, duplicates, received: ws.received, outOfOrder: ws.outOfOrder},
+        {client: i, lost: 0, duplicates: 0, received: total, outOfOrder: 0},
+      )
     }
   })
 
@@ -104,11 +110,14 @@ describe('chatdds serve end to end (DDS)', function () {
       ws.send('hello')
       assert.deepEqual(await sub.exited, {code: 0, signal: null})
       assert.match(sub.output(), /^hello$/m)
-      const stdout = sub.output().split('\n').filter((line) => !line.startsWith('foreign-sub:'))
+      const stdout = sub
+        .output()
+        .split('\n')
+        .filter((line) => !line.startsWith('foreign-sub:'))
       assert.deepEqual(stdout.filter(Boolean), ['hello'])
     })
 
-    it('foreign-pub\'s samples reach every plain client as exactly their text, and chatdds.v1 clients as plain messages', async () => {
+    it("foreign-pub's samples reach every plain client as exactly their text, and chatdds.v1 clients as plain messages", async () => {
       const domain = randomDomain()
       const instances = await startCluster(2, domain)
       const plain = []
@@ -123,7 +132,10 @@ describe('chatdds serve end to end (DDS)', function () {
       for (const ws of plain) assert.deepEqual(ws.texts, expected)
       await eventually(() => v1.texts.filter((t) => JSON.parse(t).type === 'message').length === 5)
       const messages = v1.texts.map((t) => JSON.parse(t)).filter((f) => f.type === 'message')
-      assert.deepEqual(messages.map((m) => [m.room, m.from, m.origin, m.text]), expected.map((text) => ['general', null, null, text]))
+      assert.deepEqual(
+        messages.map((m) => [m.room, m.from, m.origin, m.text]),
+        expected.map((text) => ['general', null, null, text]),
+      )
       for (const m of messages) assert.match(m.id, /^[0-9a-f]{32}:\d+$/)
     })
   })

@@ -4,7 +4,7 @@ import {writeFileSync, mkdtempSync, rmSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {eventually, freePort, killAll, randomDomain, root, runCli, waitForOutput} from '../helpers.js'
+import {eventually, freePort, killAll, listen, randomDomain, root, runCli, waitForOutput} from '../helpers.js'
 import {openSocket, startServe, unwrap} from './serveSupport.js'
 
 /** Resolves once the process has exited and its stdout and stderr have ended: its output is then all there is. */
@@ -19,7 +19,9 @@ async function deafSocket(port) {
   const socket = net.connect(port, '127.0.0.1')
   socket.on('error', () => {})
   const key = Buffer.from('chatdds-deaf-key').toString('base64')
-  socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+  socket.write(
+    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  )
   let head = ''
   await new Promise((resolve, reject) => {
     socket.on('data', function onData(chunk) {
@@ -61,7 +63,7 @@ describe('chatdds serve', () => {
     assert.deepEqual(await child.exited, {code: 0, signal: null})
   })
 
-  it('shuts down when its parent\'s IPC channel ends', async () => {
+  it("shuts down when its parent's IPC channel ends", async () => {
     const {child, port} = await startServe([], {stdio: ['pipe', 'pipe', 'pipe', 'ipc']})
     const ws = await openSocket(port)
     child.disconnect()
@@ -101,8 +103,7 @@ describe('chatdds serve', () => {
 
   it('refuses a port in use: exit 1 and a sentence that says what to do', async () => {
     const blocker = net.createServer()
-    await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve))
-    const {port} = blocker.address()
+    const port = await listen(blocker)
     try {
       const {code, stderr} = await runCli(['serve', '--port', String(port), '--domain', String(randomDomain())])
       assert.equal(code, 1)
@@ -143,7 +144,10 @@ describe('chatdds serve', () => {
       const fromFile = await startServe(['--dds-config', file], {domain: false})
       assert.match(await waitForOutput(fromFile.child, (out) => out.includes('Joined DDS domain')), new RegExp(`Joined DDS domain ${domain} as`))
       const overridden = await startServe(['--dds-config', file, '--domain', String(domain === 219 ? 218 : domain + 1)], {domain: false})
-      assert.match(await waitForOutput(overridden.child, (out) => out.includes('Joined DDS domain')), new RegExp(`Joined DDS domain ${domain === 219 ? 218 : domain + 1} as`))
+      assert.match(
+        await waitForOutput(overridden.child, (out) => out.includes('Joined DDS domain')),
+        new RegExp(`Joined DDS domain ${domain === 219 ? 218 : domain + 1} as`),
+      )
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
@@ -163,7 +167,7 @@ describe('chatdds serve', () => {
     assert.match(unwrap(security.stderr), /[Ss]ecurity/)
   })
 
-  it('starts with the reference example\'s rtps.ini and prints no warning', async () => {
+  it("starts with the reference example's rtps.ini and prints no warning", async () => {
     const reference = path.join(root, 'test', 'fixtures', 'ini', 'reference.ini')
     const {child, port} = await startServe(['-DCPSConfigFile', reference])
     await waitForOutput(child, (out) => out.includes(`Server is listening on ${port}!`))
@@ -184,7 +188,10 @@ describe('chatdds serve', () => {
       const {code, stderr} = await runCli(['serve', '--port', String(await freePort()), '--domain', String(randomDomain()), ...args])
       assert.equal(code, 2, `${args.join(' ')}: ${stderr}`)
     }
-    for (const args of [['--port', '70000'], ['--domain', '999']]) {
+    for (const args of [
+      ['--port', '70000'],
+      ['--domain', '999'],
+    ]) {
       const {code, stderr} = await runCli(['serve', ...args])
       assert.equal(code, 2, `${args.join(' ')}: ${stderr}`)
     }

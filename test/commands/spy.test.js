@@ -16,7 +16,11 @@ describe('chatdds spy', function () {
     const pub = start(foreignPub, ['--domain', String(domain), '--count', '1000', '--prefix', 'foreign ', '--name', 'foreign-pub'])
     assert.deepEqual(await pub.exited, {code: 0, signal: null}, pub.output())
     assert.deepEqual(await spy.exited, {code: 0, signal: null}, spy.output())
-    const records = spy.output().trim().split('\n').map((line) => JSON.parse(line))
+    const records = spy
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     assert.equal(records.length, 1000)
     records.forEach((record, i) => {
       assert.equal(record.message, `foreign ${i}`)
@@ -38,9 +42,18 @@ describe('chatdds spy', function () {
     const {code} = await spy.exited
     assert.equal(code, 0, spy.output())
     const lines = spy.output().split('\n')
-    assert.ok(lines.some((line) => /^\d\d:\d\d:\d\d\.\d{3} \+ participant binding-test-raw [0-9a-f]{24} joined$/.test(line)), spy.output())
-    assert.ok(lines.some((line) => /^\d\d:\d\d:\d\d\.\d{3} binding-test-raw #ops alice: deploy done$/.test(line)), spy.output())
-    assert.ok(lines.some((line) => /^\d\d:\d\d:\d\d\.\d{3} binding-test-raw \(plain\) \{"chatdds":2\} not ours$/.test(line)), spy.output())
+    assert.ok(
+      lines.some((line) => /^\d\d:\d\d:\d\d\.\d{3} \+ participant binding-test-raw [0-9a-f]{24} joined$/.test(line)),
+      spy.output(),
+    )
+    assert.ok(
+      lines.some((line) => /^\d\d:\d\d:\d\d\.\d{3} binding-test-raw #ops alice: deploy done$/.test(line)),
+      spy.output(),
+    )
+    assert.ok(
+      lines.some((line) => /^\d\d:\d\d:\d\d\.\d{3} binding-test-raw \(plain\) \{"chatdds":2\} not ours$/.test(line)),
+      spy.output(),
+    )
   })
 
   it('exits 1 at --timeout when fewer than --count samples arrived, saying what to check', async () => {
@@ -57,7 +70,7 @@ describe('chatdds spy', function () {
     assert.match(peer.stderr, /host\[:port\]/)
   })
 
-  it('joins with the reference example\'s rtps.ini without a warning', async () => {
+  it("joins with the reference example's rtps.ini without a warning", async () => {
     const reference = path.join(root, 'test', 'fixtures', 'ini', 'reference.ini')
     // --domain keeps the test off the reference's domain 10.
     const {code, stderr} = await runCli(['spy', '-DCPSConfigFile', reference, '--domain', String(randomDomain()), '--timeout', '1'])

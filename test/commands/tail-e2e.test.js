@@ -68,9 +68,15 @@ describe('chatdds send / tail against real `chatdds serve` instances', function 
     )
     assert.equal(new Set(received.map((m) => m.id)).size, received.length, 'no message twice')
     const seqs = received.map((m) => Number(m.id.split(':')[1]))
-    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y))
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((x, y) => x - y),
+    )
     assert.ok(received.every((m) => m.origin === b.name && m.from === 'bob'))
-    assert.match(tail.stderrText, new RegExp(`connection to ws://127\\.0\\.0\\.1:${a.port}/ lost \\(code 1001 going away\\); reconnecting to ws://127\\.0\\.0\\.1:${b.port}/`))
+    assert.match(
+      tail.stderrText,
+      new RegExp(`connection to ws://127\\.0\\.0\\.1:${a.port}/ lost \\(code 1001 going away\\); reconnecting to ws://127\\.0\\.0\\.1:${b.port}/`),
+    )
     assert.match(tail.stderrText, new RegExp(`reconnected to ws://127\\.0\\.0\\.1:${b.port}/; resumed #general`))
   })
 

@@ -52,8 +52,14 @@ describe('chatdds tail (against fake chatdds.v1 servers)', () => {
     server.publish('general', 'm5')
     const {code} = await child.exited
     assert.equal(code, 0, child.stderrText)
-    assert.deepEqual(lines(child.stdoutText).map((line) => JSON.parse(line).text), ['m1', 'm2', 'm3', 'm4', 'm5'])
-    assert.match(child.stderrText, new RegExp(`connection to ws://127\\.0\\.0\\.1:${server.port}/ lost \\(code 1006 dropped\\); reconnecting to ws://127\\.0\\.0\\.1:${server.port}/`))
+    assert.deepEqual(
+      lines(child.stdoutText).map((line) => JSON.parse(line).text),
+      ['m1', 'm2', 'm3', 'm4', 'm5'],
+    )
+    assert.match(
+      child.stderrText,
+      new RegExp(`connection to ws://127\\.0\\.0\\.1:${server.port}/ lost \\(code 1006 dropped\\); reconnecting to ws://127\\.0\\.0\\.1:${server.port}/`),
+    )
   })
 
   it('says on stderr that messages may be missing when the server answers a resume with recovered:false', async () => {
@@ -68,7 +74,10 @@ describe('chatdds tail (against fake chatdds.v1 servers)', () => {
     server.publish('general', 'm3')
     const {code} = await child.exited
     assert.equal(code, 0, child.stderrText)
-    assert.deepEqual(lines(child.stdoutText).map((line) => JSON.parse(line).text), ['m1', 'm2', 'm3'])
+    assert.deepEqual(
+      lines(child.stdoutText).map((line) => JSON.parse(line).text),
+      ['m1', 'm2', 'm3'],
+    )
     assert.deepEqual(lines(child.stderrText), [
       `connection to ${server.url} lost (code 1006 dropped); reconnecting to ${server.url}`,
       `${server.url} no longer holds every message of #general since the last one shown; some may be missing.`,
@@ -90,7 +99,10 @@ describe('chatdds tail (against fake chatdds.v1 servers)', () => {
     second.publish('general', 'c')
     const {code} = await child.exited
     assert.equal(code, 0, child.stderrText)
-    assert.deepEqual(lines(child.stdoutText).map((line) => JSON.parse(line).text), ['a', 'b', 'c'])
+    assert.deepEqual(
+      lines(child.stdoutText).map((line) => JSON.parse(line).text),
+      ['a', 'b', 'c'],
+    )
     assert.match(child.stderrText, new RegExp(`lost \\(code 1006 dropped\\); reconnecting to ws://127\\.0\\.0\\.1:${second.port}/`))
   })
 

@@ -52,7 +52,7 @@ function showsText(page, text) {
 /** Resolves once the page has joined its room on `instance` (any instance when undefined). */
 function live(page, instance) {
   return page.waitForFunction((name) => {
-    const status = document.querySelector('#status')
+    const status = /** @type {HTMLElement} */ (document.querySelector('#status'))
     return status.dataset.state === 'live' && (!name || status.dataset.instance === name)
   }, instance)
 }
@@ -122,7 +122,10 @@ describe('browser page against real `chatdds serve` instances', function () {
     assert.deepEqual(await texts(alice), expected)
     assert.deepEqual(await texts(bob), expected)
     // The same DDS sample ids on both pages; text is text, never markup.
-    assert.deepEqual((await shown(alice)).map((m) => m.id), (await shown(bob)).map((m) => m.id))
+    assert.deepEqual(
+      (await shown(alice)).map((m) => m.id),
+      (await shown(bob)).map((m) => m.id),
+    )
     assert.equal(await alice.$$eval('#messages b', (bold) => bold.length), 0)
     // The page marks its own messages (from the ack's id).
     assert.deepEqual(await alice.$$eval('#messages .msg.mine .text', (els) => els.map((el) => el.textContent)), ['hello from alice'])
@@ -132,7 +135,18 @@ describe('browser page against real `chatdds serve` instances', function () {
     await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(both))
     await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(both))
     // What the pages show is what each instance answers on GET /presence.
-    for (const instance of [a, b]) await presenceBecomes(instance, presenceOf(instance, [a, b], [['alice', a], ['bob', b]]))
+    for (const instance of [a, b])
+      await presenceBecomes(
+        instance,
+        presenceOf(
+          instance,
+          [a, b],
+          [
+            ['alice', a],
+            ['bob', b],
+          ],
+        ),
+      )
     assert.deepEqual(await alice.evaluate(() => window.chatdds.state().instances), [
       {name: a.name, url: wsUrl(a)},
       {name: b.name, url: wsUrl(b)},
@@ -165,17 +179,40 @@ describe('browser page against real `chatdds serve` instances', function () {
     const history = ['alice: hello from alice', 'bob: hi alice, <b>bob</b> here', 'bob: are you typing?', 'alice: half-written draft']
     assert.deepEqual(await texts(carol), history)
     assert.deepEqual(await texts(alice), history)
-    assert.deepEqual((await shown(carol)).map((m) => m.id), (await shown(alice)).map((m) => m.id))
+    assert.deepEqual(
+      (await shown(carol)).map((m) => m.id),
+      (await shown(alice)).map((m) => m.id),
+    )
 
     const everyone = [`alice@${a.name}`, `bob@${b.name}`, `carol@${c.name}`]
     await eventually(async () => JSON.stringify(await members(carol)) === JSON.stringify(everyone))
     // Pushed to the pages already in the room.
     await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(everyone))
     await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(everyone))
-    for (const instance of [a, b, c]) await presenceBecomes(instance, presenceOf(instance, [a, b, c], [['alice', a], ['bob', b], ['carol', c]]))
+    for (const instance of [a, b, c])
+      await presenceBecomes(
+        instance,
+        presenceOf(
+          instance,
+          [a, b, c],
+          [
+            ['alice', a],
+            ['bob', b],
+            ['carol', c],
+          ],
+        ),
+      )
     // alice's page learnt of the new instance (a fail-over candidate) from carol's arrival.
-    const known = await alice.evaluate(() => window.chatdds.state().instances.map((i) => `${i.name} ${i.url}`).sort())
-    assert.deepEqual(known, [a, b, c].map((i) => `${i.name} ${wsUrl(i)}`))
+    const known = await alice.evaluate(() =>
+      window.chatdds
+        .state()
+        .instances.map((i) => `${i.name} ${i.url}`)
+        .sort(),
+    )
+    assert.deepEqual(
+      known,
+      [a, b, c].map((i) => `${i.name} ${wsUrl(i)}`),
+    )
   })
 
   it('a page whose instance is killed reconnects to another and misses nothing', async () => {
@@ -189,7 +226,7 @@ describe('browser page against real `chatdds serve` instances', function () {
       await showsText(bob, text)
     }
     await alice.waitForFunction((dead) => {
-      const status = document.querySelector('#status')
+      const status = /** @type {HTMLElement} */ (document.querySelector('#status'))
       return status.dataset.state === 'live' && status.dataset.instance !== dead
     }, a.name)
     const rescuer = await alice.$eval('#status', (el) => el.dataset.instance)
@@ -208,7 +245,10 @@ describe('browser page against real `chatdds serve` instances', function () {
     assert.deepEqual(await texts(bob), expected)
     const ids = (await shown(alice)).map((m) => m.id)
     assert.equal(new Set(ids).size, ids.length, 'no message shown twice')
-    assert.deepEqual(ids, (await shown(bob)).map((m) => m.id))
+    assert.deepEqual(
+      ids,
+      (await shown(bob)).map((m) => m.id),
+    )
     assert.match(await alice.textContent('#messages'), new RegExp(`Connection to ${a.name} lost`))
     assert.match(await alice.textContent('#messages'), new RegExp(`Reconnected to ${rescuer}; resumed #${ROOM}`))
 
@@ -217,7 +257,20 @@ describe('browser page against real `chatdds serve` instances', function () {
     await eventually(async () => JSON.stringify(await members(bob)) === JSON.stringify(everyone), 30_000)
     await eventually(async () => JSON.stringify(await members(alice)) === JSON.stringify(everyone), 30_000)
     // The killed instance is gone from the cluster as the survivors describe it.
-    for (const instance of [b, c]) await presenceBecomes(instance, presenceOf(instance, [b, c], [['alice', rescuerInstance], ['bob', b], ['carol', c]]), 30_000)
+    for (const instance of [b, c])
+      await presenceBecomes(
+        instance,
+        presenceOf(
+          instance,
+          [b, c],
+          [
+            ['alice', rescuerInstance],
+            ['bob', b],
+            ['carol', c],
+          ],
+        ),
+        30_000,
+      )
     if (process.env.CHATDDS_SCREENSHOT) await alice.screenshot({path: process.env.CHATDDS_SCREENSHOT})
   })
 
@@ -247,7 +300,18 @@ describe('browser page against real `chatdds serve` instances', function () {
     assert.equal(await page.inputValue('#messageBox'), 'plain draft')
     // A plain client is in no room's presence: b's answer still lists only the three chatdds.v1 pages.
     const rescuer = (await alice.$eval('#status', (el) => el.dataset.instance)) === b.name ? b : c
-    assert.deepEqual(await presence(b), presenceOf(b, [b, c], [['alice', rescuer], ['bob', b], ['carol', c]]))
+    assert.deepEqual(
+      await presence(b),
+      presenceOf(
+        b,
+        [b, c],
+        [
+          ['alice', rescuer],
+          ['bob', b],
+          ['carol', c],
+        ],
+      ),
+    )
   })
 
   it('logged no errors in any page', () => {

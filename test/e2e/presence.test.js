@@ -19,7 +19,7 @@ describe('presence (real instances over DDS)', function () {
   this.timeout(120_000)
   afterEach(() => killAll())
 
-  it('names across instances, join and leave pushes, and a SIGKILLed instance\'s users gone from everyone\'s presence', async () => {
+  it("names across instances, join and leave pushes, and a SIGKILLed instance's users gone from everyone's presence", async () => {
     const instances = await startInstances(3, {prefix: 'pres'})
     const [one, two, three] = instances
     const urls = instances.map((i) => ({name: i.name, url: `ws://127.0.0.1:${i.port}/`}))

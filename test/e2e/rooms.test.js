@@ -7,7 +7,7 @@ describe('room isolation and per-origin order (real instances over DDS)', functi
   this.timeout(120_000)
   afterEach(() => killAll())
 
-  it('a client in room a only never receives a message of room b, while members of b get every one, in each origin\'s order', async () => {
+  it("a client in room a only never receives a message of room b, while members of b get every one, in each origin's order", async () => {
     const PER_ROOM = 60
     const [one, two] = await startInstances(2, {prefix: 'rooms'})
     const onlyA = await openV1(one.port, 'only-a')
@@ -32,7 +32,10 @@ describe('room isolation and per-origin order (real instances over DDS)', functi
       }
     }
     const count = (ws, room) => ws.ofType('message').filter((m) => m.room === room).length
-    await eventually(() => count(onlyA, 'a') === 2 * PER_ROOM && count(onlyB, 'b') === 2 * PER_ROOM && count(bothOnOne, 'a') + count(bothOnOne, 'b') === 4 * PER_ROOM, 60_000)
+    await eventually(
+      () => count(onlyA, 'a') === 2 * PER_ROOM && count(onlyB, 'b') === 2 * PER_ROOM && count(bothOnOne, 'a') + count(bothOnOne, 'b') === 4 * PER_ROOM,
+      60_000,
+    )
     // A last message in general: once it is in, anything that leaked would be in too.
     senders[1].send(JSON.stringify({type: 'send', room: 'general', text: 'end'}))
     await eventually(() => plain.texts.includes('end'))
@@ -40,15 +43,39 @@ describe('room isolation and per-origin order (real instances over DDS)', functi
 
     const byOrigin = (texts, origin) => texts.filter((t) => t.split(':')[1] === String(origin))
     const check = (ws, room) => {
-      const texts = ws.ofType('message').filter((m) => m.room === room).map((m) => m.text)
+      const texts = ws
+        .ofType('message')
+        .filter((m) => m.room === room)
+        .map((m) => m.text)
       assert.deepEqual([...texts].sort(), [...sent[room]].sort(), `${ws.frames[0].name} got every message of #${room} once`)
       for (const origin of [1, 2]) assert.deepEqual(byOrigin(texts, origin), byOrigin(sent[room], origin), `origin ${origin} in order in #${room}`)
-      assert.ok(ws.ofType('message').filter((m) => m.room === room).every((m) => m.text.startsWith(`${room}:`)))
+      assert.ok(
+        ws
+          .ofType('message')
+          .filter((m) => m.room === room)
+          .every((m) => m.text.startsWith(`${room}:`)),
+      )
     }
-    assert.deepEqual(onlyA.ofType('message').filter((m) => m.room !== 'a'), [], 'only-a received nothing of another room')
-    assert.deepEqual(onlyB.ofType('message').filter((m) => m.room !== 'b'), [], 'only-b received nothing of another room')
-    assert.deepEqual(onlyA.ofType('presence-change').filter((f) => f.room !== 'a'), [], 'nor presence of another room')
-    assert.deepEqual(onlyB.ofType('presence-change').filter((f) => f.room !== 'b'), [], 'nor presence of another room')
+    assert.deepEqual(
+      onlyA.ofType('message').filter((m) => m.room !== 'a'),
+      [],
+      'only-a received nothing of another room',
+    )
+    assert.deepEqual(
+      onlyB.ofType('message').filter((m) => m.room !== 'b'),
+      [],
+      'only-b received nothing of another room',
+    )
+    assert.deepEqual(
+      onlyA.ofType('presence-change').filter((f) => f.room !== 'a'),
+      [],
+      'nor presence of another room',
+    )
+    assert.deepEqual(
+      onlyB.ofType('presence-change').filter((f) => f.room !== 'b'),
+      [],
+      'nor presence of another room',
+    )
     check(onlyA, 'a')
     check(onlyB, 'b')
     check(bothOnOne, 'a')

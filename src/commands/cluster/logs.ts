@@ -5,14 +5,14 @@ import {runDirFlag} from '../../cli/flags.js'
 import {clusterLogs, followClusterLogs, logLine} from '../../lib/cluster/index.js'
 
 export default class ClusterLogs extends BaseCommand {
-  static summary = 'Print the logs of a local cluster\'s instances.'
+  static summary = "Print the logs of a local cluster's instances."
 
   static description = `Prints each instance's log file (stdout and stderr of its \`chatdds serve\`), every line \
 prefixed with the instance's name. With -f, then follows the logs as they grow, interleaved, until Ctrl-C or until no \
 instance is left running. No cluster in --dir: says so and exits 0.`
 
   static examples = [
-    {description: 'Every instance\'s log so far', command: '<%= config.bin %> <%= command.id %>'},
+    {description: "Every instance's log so far", command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Follow chat-2 only', command: '<%= config.bin %> <%= command.id %> --instance chat-2 -f'},
     {description: 'The last 20 lines of each, then follow', command: '<%= config.bin %> <%= command.id %> --lines 20 -f'},
   ]

@@ -30,7 +30,8 @@ Exit status is 0 whenever the status could be read, also when there is no cluste
     const {flags} = await this.parse(ClusterStatusCommand)
     const status = await clusterStatus(flags.dir)
     if (!status.found) this.log(`No cluster in ${status.runDir}; start one with \`chatdds cluster up\`.`)
-    else if (status.state === 'stopped' && !status.running) this.log(`The cluster in ${status.runDir} was stopped at ${status.stoppedAt}; start one with \`chatdds cluster up\`.`)
+    else if (status.state === 'stopped' && !status.running)
+      this.log(`The cluster in ${status.runDir} was stopped at ${status.stoppedAt}; start one with \`chatdds cluster up\`.`)
     else this.log(statusReport(status))
     return status
   }

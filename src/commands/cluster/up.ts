@@ -40,7 +40,10 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
   static examples = [
     {description: 'Three instances on ports 7000-7002, DDS domain 10; Ctrl-C stops them', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Five instances in the background (stop them with `chatdds cluster down`)', command: '<%= config.bin %> <%= command.id %> -n 5 --detach'},
-    {description: 'Another cluster beside the first one', command: '<%= config.bin %> <%= command.id %> --base-port 7100 --domain 11 --dir .chatdds/second --detach'},
+    {
+      description: 'Another cluster beside the first one',
+      command: '<%= config.bin %> <%= command.id %> --base-port 7100 --domain 11 --dir .chatdds/second --detach',
+    },
     {description: 'Start in the background and read the manifest', command: '<%= config.bin %> <%= command.id %> --detach --json | jq .instances'},
   ]
 

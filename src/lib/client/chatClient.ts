@@ -65,17 +65,16 @@ export function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`
 }
 
-export declare interface ChatClient {
-  on(event: 'message', listener: (message: MessageFrame) => void): this
+export interface ChatClientEvents {
+  message: [message: MessageFrame]
   /** The server could not obtain messages of a room that it missed (a stall or partition longer than the cluster keeps). */
-  on(event: 'gap', listener: (gap: GapFrame) => void): this
-  on(event: 'close', listener: (code: number, reason: string) => void): this
+  gap: [gap: GapFrame]
+  close: [code: number, reason: string]
   /** An error frame that answers no pending request, or a frame that is not chatdds.v1 JSON. */
-  on(event: 'serverError', listener: (error: ChatddsError) => void): this
-  once(event: 'close', listener: (code: number, reason: string) => void): this
+  serverError: [error: ChatddsError]
 }
 
-export class ChatClient extends EventEmitter {
+export class ChatClient extends EventEmitter<ChatClientEvents> {
   /** The server's hello: instance name, the name it gave us, maxPayload, the cluster's instances. Set once connected. */
   hello!: HelloFrame
   /** Per room and writer, what this client (and the connections before it) emitted. */
@@ -135,7 +134,8 @@ export class ChatClient extends EventEmitter {
         if (!settled) settle(connectError(error, url, host, options.port, timeoutMs))
       })
       socket.on('message', (data, isBinary) => {
-        const frame = client.receive(data, isBinary)
+        // binaryType is ws's default, 'nodebuffer': every frame arrives as one Buffer.
+        const frame = client.receive(data as Buffer, isBinary)
         if (frame?.type === 'hello' && !settled) {
           client.hello = frame
           settle()
@@ -144,12 +144,7 @@ export class ChatClient extends EventEmitter {
       socket.on('pong', () => (client.alive = true))
       socket.on('close', (code, reason) => {
         if (!settled)
-          settle(
-            new ChatddsError(
-              'ECONNRESET',
-              `${url} closed the connection (code ${code}) before saying hello; check that it is a \`chatdds serve\` instance.`,
-            ),
-          )
+          settle(new ChatddsError('ECONNRESET', `${url} closed the connection (code ${code}) before saying hello; check that it is a \`chatdds serve\` instance.`))
         else client.onClose(code, reason.toString())
       })
     })
@@ -222,7 +217,7 @@ export class ChatClient extends EventEmitter {
   }
 
   /** Parses one frame and dispatches it; returns it (undefined when it was not chatdds.v1 JSON). */
-  private receive(data: WebSocket.RawData, isBinary: boolean): ServerFrame | undefined {
+  private receive(data: Buffer, isBinary: boolean): ServerFrame | undefined {
     this.alive = true
     const frame = isBinary ? undefined : parseServerFrame(data.toString())
     // null: a frame type of a newer server, which this client does not act on.
@@ -319,8 +314,7 @@ function connectError(error: NodeJS.ErrnoException, url: string, host: string, p
   if (/subprotocol/i.test(error.message))
     return new ChatddsError('EPROTO', `The server at ${url} does not speak ${SUBPROTOCOL}; point --port at a \`chatdds serve\` instance.`)
   const status = /Unexpected server response: (\d+)/.exec(error.message)
-  if (status)
-    return new ChatddsError('EPROTO', `${url} answered HTTP ${status[1]} instead of a websocket; point --port at a \`chatdds serve\` instance.`)
+  if (status) return new ChatddsError('EPROTO', `${url} answered HTTP ${status[1]} instead of a websocket; point --port at a \`chatdds serve\` instance.`)
   if (/handshake has timed out/i.test(error.message)) return noAnswer(url, port, timeoutMs)
   return new ChatddsError(error.code ?? 'ECONNECT', `Could not connect to ${url} (${error.message}); check that \`chatdds serve --port ${port}\` is running.`)
 }

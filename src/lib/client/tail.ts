@@ -119,8 +119,7 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
     try {
       const joins = await Promise.all(rooms.map((room) => (resume ? connection.resume(room) : connection.join(room, {history: options.history}))))
       for (const joined of joins) {
-        if (joined.recovered === false)
-          onNotice(`${connection.url} no longer holds every message of #${joined.room} since the last one shown; some may be missing.`)
+        if (joined.recovered === false) onNotice(`${connection.url} no longer holds every message of #${joined.room} since the last one shown; some may be missing.`)
       }
 
       return true
@@ -148,8 +147,7 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
       }
     })
 
-  const connect = (index: number) =>
-    ChatClient.connect({host, port: ports[index], name: options.name, timeoutMs: connectTimeoutMs, seen})
+  const connect = (index: number) => ChatClient.connect({host, port: ports[index], name: options.name, timeoutMs: connectTimeoutMs, seen})
 
   const reconnect = async () => {
     for (let delay = FIRST_RETRY_MS; !stopped; delay = Math.min(MAX_RETRY_MS, delay * 2)) {
@@ -194,7 +192,8 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
     throw failures.find((f) => f.code !== 'ECONNREFUSED') ?? failures[0]
   }
 
-  start().catch((error) => finish(error))
+  // A non-Error thrown must reject `done` too, not resolve it as if it were a result.
+  start().catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))))
 
   return {
     done,

@@ -52,7 +52,11 @@ export function validateClusterOptions({instances, basePort, domain}: Pick<Clust
   }
   const lastPort = basePort + instances - 1
   if (!Number.isInteger(basePort) || basePort < 1 || lastPort > 65535) {
-    throw new ChatddsError('EUSAGE', `--base-port ${basePort} leaves no room for ${instances} ports below 65536; pick a --base-port from 1 to ${65536 - instances}.`, 2)
+    throw new ChatddsError(
+      'EUSAGE',
+      `--base-port ${basePort} leaves no room for ${instances} ports below 65536; pick a --base-port from 1 to ${65536 - instances}.`,
+      2,
+    )
   }
   if (!Number.isInteger(domain) || domain < 0 || domain > maxDomain(instances)) {
     throw new ChatddsError('EUSAGE', `--domain must be from 0 to ${maxDomain(instances)} (the RTPS port formula runs out of ports above that).`, 2)
@@ -81,15 +85,24 @@ export function assertNoRunningCluster(dir: string): void {
   }
 }
 
-const describeExit = ({code, signal}: {code: number | null; signal: NodeJS.Signals | null}) =>
-  signal ? `was killed by ${signal}` : `exited with code ${code}`
+const describeExit = ({code, signal}: {code: number | null; signal: NodeJS.Signals | null}) => (signal ? `was killed by ${signal}` : `exited with code ${code}`)
 
 /** Why the cluster could not start, when `instance` exited first: a port taken after our check, or anything else. */
 export function startFailure(instance: InstanceRecord, exit: {code: number | null; signal: NodeJS.Signals | null}, lastLines: string[]): ClusterStartError {
   if (/EADDRINUSE|already in use/i.test(lastLines.join('\n'))) {
-    return new ClusterStartError('EADDRINUSE', `Port ${instance.port} is already in use, so ${instance.name} could not start; pick another range with --base-port.`, instance.name, lastLines)
+    return new ClusterStartError(
+      'EADDRINUSE',
+      `Port ${instance.port} is already in use, so ${instance.name} could not start; pick another range with --base-port.`,
+      instance.name,
+      lastLines,
+    )
   }
-  return new ClusterStartError('ESTART', `${instance.name} ${describeExit(exit)} before the cluster was ready; its whole log is ${instance.log}.`, instance.name, lastLines)
+  return new ClusterStartError(
+    'ESTART',
+    `${instance.name} ${describeExit(exit)} before the cluster was ready; its whole log is ${instance.log}.`,
+    instance.name,
+    lastLines,
+  )
 }
 
 /** Why a started cluster ended: `stop()` was called, or every instance exited by itself. */
@@ -247,7 +260,12 @@ export class Cluster extends EventEmitter<{
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const waiting = this.notReady().join('; ')
-        reject(new ChatddsError('ETIMEDOUT', `The cluster on ${range} was not ready within ${this.options.timeoutMs / 1000} s (${waiting}); see the logs in ${this.manifest?.runDir} or raise --timeout.`))
+        reject(
+          new ChatddsError(
+            'ETIMEDOUT',
+            `The cluster on ${range} was not ready within ${this.options.timeoutMs / 1000} s (${waiting}); see the logs in ${this.manifest?.runDir} or raise --timeout.`,
+          ),
+        )
       }, this.options.timeoutMs)
     })
     return {timer, expired}

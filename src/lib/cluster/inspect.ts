@@ -104,9 +104,12 @@ export function usersOf(view: unknown, instance: string): string[] | undefined {
   const rooms = (view as {rooms?: unknown})?.rooms
   if (typeof rooms !== 'object' || rooms === null) return undefined
   const names = new Set<string>()
-  for (const members of Object.values(rooms)) {
+  for (const members of Object.values(rooms as Record<string, unknown>)) {
     if (!Array.isArray(members)) continue
-    for (const member of members) if (member?.instance === instance && typeof member.name === 'string') names.add(member.name)
+    for (const member of members as unknown[]) {
+      const {instance: at, name} = (member ?? {}) as {instance?: unknown; name?: unknown}
+      if (at === instance && typeof name === 'string') names.add(name)
+    }
   }
   return [...names].sort()
 }

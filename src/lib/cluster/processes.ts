@@ -44,7 +44,9 @@ export function commandLine(pid: number): string[] | undefined {
   }
   try {
     // No /proc (macOS): ps joins argv with spaces, good enough for the checks below.
-    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], {encoding: 'utf8'}).trim().split(/\s+/)
+    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], {encoding: 'utf8'})
+      .trim()
+      .split(/\s+/)
   } catch {
     return undefined
   }

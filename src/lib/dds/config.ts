@@ -46,7 +46,8 @@ export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
   if (given.leaseDuration === undefined && config.leaseDuration <= 3 * config.announcementPeriod) {
     config.leaseDuration = 3 * config.announcementPeriod
   }
-  if (typeof config.interface !== 'string' || !net.isIPv4(config.interface)) throw new DdsError('EINVAL', `DDS interface "${config.interface}" is not an IPv4 address; pass one such as 127.0.0.1.`)
+  if (typeof config.interface !== 'string' || !net.isIPv4(config.interface))
+    throw new DdsError('EINVAL', `DDS interface "${config.interface}" is not an IPv4 address; pass one such as 127.0.0.1.`)
   // Peers on loopback stay on even when the user names other peers or interfaces, so a local cluster always finds itself.
   const peers: Peer[] = [...config.initialPeers]
   if (!peers.some((peer) => peer.address === LOOPBACK && peer.port === undefined)) peers.push({address: LOOPBACK})
@@ -54,7 +55,8 @@ export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
     throw new DdsError('EINVAL', `DDS multicast address "${config.multicastAddress}" is not an IPv4 address; pass one such as 239.255.0.1.`)
   }
   for (const peer of peers) {
-    if (typeof peer.address !== 'string' || !net.isIPv4(peer.address)) throw new DdsError('EINVAL', `DDS peer "${peer.address}" is not an IPv4 address; use host[:port] with a numeric address.`)
+    if (typeof peer.address !== 'string' || !net.isIPv4(peer.address))
+      throw new DdsError('EINVAL', `DDS peer "${peer.address}" is not an IPv4 address; use host[:port] with a numeric address.`)
     if (peer.port !== undefined && !(Number.isInteger(peer.port) && peer.port > 0 && peer.port < 65536)) {
       throw new DdsError('EINVAL', `DDS peer port ${peer.port} is out of range; use 1-65535.`)
     }
@@ -65,10 +67,15 @@ export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
       throw new DdsError('EINVAL', `DDS setting ${key} must be a positive number, got ${config[key]}.`)
     }
   }
-  for (const [key, max] of [['maxParticipantId', 2 ** 32 - 1], ['ttl', 255], ['socketBufferSize', 2 ** 32 - 1]] as const) {
-    if (!(Number.isInteger(config[key]) && config[key] <= max)) throw new DdsError('EINVAL', `DDS setting ${key} must be an integer from 1 to ${max}, got ${config[key]}.`)
+  for (const [key, max] of [
+    ['maxParticipantId', 2 ** 32 - 1],
+    ['ttl', 255],
+    ['socketBufferSize', 2 ** 32 - 1],
+  ] as const) {
+    if (!(Number.isInteger(config[key]) && config[key] <= max))
+      throw new DdsError('EINVAL', `DDS setting ${key} must be an integer from 1 to ${max}, got ${config[key]}.`)
   }
-  if (typeof config.multicast !== 'boolean') throw new DdsError('EINVAL', `DDS setting multicast must be true or false, got ${config.multicast}.`)
+  if (typeof config.multicast !== 'boolean') throw new DdsError('EINVAL', `DDS setting multicast must be true or false, got ${String(config.multicast)}.`)
   if (config.leaseDuration <= config.announcementPeriod) {
     throw new DdsError('EINVAL', `DDS lease duration (${config.leaseDuration} s) must be longer than the announcement period (${config.announcementPeriod} s).`)
   }

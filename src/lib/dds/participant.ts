@@ -51,17 +51,21 @@ const isSeconds = (value: unknown): value is number => typeof value === 'number'
 export function nativeEndpointQos(kind: 'writer', qos?: WriterQos): NativeWriterQos
 export function nativeEndpointQos(kind: 'reader', qos?: ReaderQos): NativeEndpointQos
 export function nativeEndpointQos(kind: 'writer' | 'reader', qos: WriterQos = {}): NativeEndpointQos | NativeWriterQos {
-  if (typeof qos !== 'object' || qos === null) throw new DdsError('EINVAL', `A ${kind} QoS must be an object, got ${qos}.`)
+  if (typeof qos !== 'object' || qos === null) throw new DdsError('EINVAL', `A ${kind} QoS must be an object, got ${String(qos)}.`)
   const {reliable, durability, history, maxSamples, partitions, topic} = {...ENDPOINT_DEFAULTS, ...stripUndefined(qos as EndpointQos)}
-  if (typeof reliable !== 'boolean') throw new DdsError('EINVAL', `reliable must be true or false, got ${reliable}.`)
-  if (durability !== 'volatile' && durability !== 'transient-local') throw new DdsError('EINVAL', `durability must be "volatile" or "transient-local", got ${durability}.`)
+  if (typeof reliable !== 'boolean') throw new DdsError('EINVAL', `reliable must be true or false, got ${String(reliable)}.`)
+  if (durability !== 'volatile' && durability !== 'transient-local')
+    throw new DdsError('EINVAL', `durability must be "volatile" or "transient-local", got ${String(durability)}.`)
   const historyKind: unknown = history?.kind
-  if (historyKind !== 'keep-all' && historyKind !== 'keep-last') throw new DdsError('EINVAL', `history.kind must be "keep-all" or "keep-last", got ${historyKind}.`)
+  if (historyKind !== 'keep-all' && historyKind !== 'keep-last')
+    throw new DdsError('EINVAL', `history.kind must be "keep-all" or "keep-last", got ${String(historyKind)}.`)
   if (history.kind === 'keep-last' && !(Number.isInteger(history.depth) && history.depth > 0 && history.depth <= MAX_SECONDS)) {
     throw new DdsError('EINVAL', `KEEP_LAST depth must be a positive integer, got ${history.depth}.`)
   }
-  if (!(Number.isInteger(maxSamples) && maxSamples > 0 && maxSamples <= MAX_SECONDS)) throw new DdsError('EINVAL', `maxSamples must be a positive integer, got ${maxSamples}.`)
-  if (!Array.isArray(partitions) || !partitions.every((name) => typeof name === 'string' && name.length > 0)) throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
+  if (!(Number.isInteger(maxSamples) && maxSamples > 0 && maxSamples <= MAX_SECONDS))
+    throw new DdsError('EINVAL', `maxSamples must be a positive integer, got ${maxSamples}.`)
+  if (!Array.isArray(partitions) || !partitions.every((name) => typeof name === 'string' && name.length > 0))
+    throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
   if (typeof topic !== 'string' || topic.length === 0) throw new DdsError('EINVAL', 'A topic name must be a non-empty string.')
   const common: NativeEndpointQos = {
     topic,
@@ -74,7 +78,7 @@ export function nativeEndpointQos(kind: 'writer' | 'reader', qos: WriterQos = {}
   }
   if (kind === 'reader') return common
   const heartbeatPeriod = qos.heartbeatPeriod ?? ENDPOINT_DEFAULTS.heartbeatPeriod
-  if (!isSeconds(heartbeatPeriod)) throw new DdsError('EINVAL', `heartbeatPeriod must be a number of seconds above 0, got ${heartbeatPeriod}.`)
+  if (!isSeconds(heartbeatPeriod)) throw new DdsError('EINVAL', `heartbeatPeriod must be a number of seconds above 0, got ${String(heartbeatPeriod)}.`)
   return {...common, heartbeatPeriod}
 }
 
@@ -114,11 +118,26 @@ process.on('exit', () => {
   for (const open of [...openParticipants]) open.close()
 })
 
+/** What each emitter of this module emits, and with which arguments. */
+export interface ParticipantEvents {
+  participant: [event: ParticipantEvent]
+  close: []
+}
+
+export interface WriterEvents {
+  matched: [event: MatchedEvent]
+}
+
+export interface ReaderEvents {
+  samples: [samples: Sample[]]
+  matched: [event: MatchedEvent]
+}
+
 /**
  * A DDS domain participant. Emits 'participant' (ParticipantEvent) for every participant that
  * joins or leaves the domain. Close it (or let the process exit) to leave the domain.
  */
-export class Participant extends EventEmitter {
+export class Participant extends EventEmitter<ParticipantEvents> {
   readonly domain: number
   readonly name: string
   /** The resolved settings it joined with. */
@@ -185,7 +204,12 @@ export class Participant extends EventEmitter {
   createWriter(qos?: WriterQos): Writer {
     const native = this.open()
     const id = this.call((n) => n.createEndpoint('writer', nativeEndpointQos('writer', qos)))
-    const writer = new Writer(this, native, id, this.call((n) => n.writerGuid(id)))
+    const writer = new Writer(
+      this,
+      native,
+      id,
+      this.call((n) => n.writerGuid(id)),
+    )
     this.entities.set(id, writer)
     return writer
   }
@@ -269,7 +293,7 @@ export class Participant extends EventEmitter {
   }
 }
 
-abstract class Endpoint extends EventEmitter {
+abstract class Endpoint<Events extends Record<keyof Events, unknown[]>> extends EventEmitter<Events> {
   private isClosed = false
 
   constructor(
@@ -309,7 +333,7 @@ abstract class Endpoint extends EventEmitter {
 }
 
 /** A writer of `User Messages`. Emits 'matched' (MatchedEvent). */
-export class Writer extends Endpoint {
+export class Writer extends Endpoint<WriterEvents> {
   constructor(
     participant: Participant,
     native: NativeParticipant,
@@ -358,7 +382,7 @@ export class Writer extends Endpoint {
 }
 
 /** A reader of `User Messages`. Emits 'samples' (Sample[]) in batches and 'matched' (MatchedEvent). */
-export class Reader extends Endpoint {
+export class Reader extends Endpoint<ReaderEvents> {
   /** Writers currently matched (our own writer included). */
   get matchedWriters(): number {
     this.check()

@@ -18,9 +18,18 @@ export interface RtpsIniResult {
   warnings: RtpsIniWarning[]
 }
 
-interface Entry { key: string; value: string; line: number }
+interface Entry {
+  key: string
+  value: string
+  line: number
+}
 /** Repeated headers merge into one Section, so `line` is the first header's. */
-interface Section { kind: string; name: string; line: number; entries: Entry[] }
+interface Section {
+  kind: string
+  name: string
+  line: number
+  entries: Entry[]
+}
 
 type Handler = (entry: Entry) => void
 
@@ -110,27 +119,33 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
   }
   const warnings: RtpsIniWarning[] = []
   const warn = (line: number, message: string) => warnings.push({file, line, message})
-  const notApplied = (entry: Entry) => warn(entry.line, `key ${entry.key} is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning`)
+  const notApplied = (entry: Entry) =>
+    warn(entry.line, `key ${entry.key} is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning`)
   const sections = parseSections(text, fail)
-  const find = (kind: string, name: string) => sections.find(s => s.kind === kind && s.name === name)
-  const lookup = (section: Section | undefined, key: string) => section?.entries.find(e => e.key.toLowerCase() === key)
+  const find = (kind: string, name: string) => sections.find((s) => s.kind === kind && s.name === name)
+  const lookup = (section: Section | undefined, key: string) => section?.entries.find((e) => e.key.toLowerCase() === key)
 
   // chatdds joins exactly one domain; the first [domain/N] wins, later ones only warn.
-  const domains = sections.filter(s => s.kind === 'domain')
+  const domains = sections.filter((s) => s.kind === 'domain')
   for (const s of domains) {
-    if (!/^\d+$/.test(s.name) || Number(s.name) > MAX_DOMAIN) fail(s.line, `domain id "${s.name}" is not a number from 0 to ${MAX_DOMAIN}; write the section as [domain/10]`)
+    if (!/^\d+$/.test(s.name) || Number(s.name) > MAX_DOMAIN)
+      fail(s.line, `domain id "${s.name}" is not a number from 0 to ${MAX_DOMAIN}; write the section as [domain/10]`)
   }
   const domain = domains.length > 0 ? Number(domains[0].name) : undefined
-  for (const s of domains.slice(1)) warn(s.line, `section [domain/${s.name}] is not applied by chatdds (it joins one domain, the first in the file: ${domain}); use --domain to pick another`)
+  for (const s of domains.slice(1))
+    warn(s.line, `section [domain/${s.name}] is not applied by chatdds (it joins one domain, the first in the file: ${domain}); use --domain to pick another`)
 
   // Which [rtps_discovery/NAME] applies: the domain's DiscoveryConfig, else [common] DCPSDefaultDiscovery.
   const discoveryOf = (entry: Entry | undefined): string | undefined => {
     if (entry && entry.value !== DEFAULT_RTPS && !find('rtps_discovery', entry.value)) {
-      fail(entry.line, `${entry.key}=${entry.value} names no [rtps_discovery/${entry.value}] section (chatdds only does RTPS discovery); add that section or use ${DEFAULT_RTPS}`)
+      fail(
+        entry.line,
+        `${entry.key}=${entry.value} names no [rtps_discovery/${entry.value}] section (chatdds only does RTPS discovery); add that section or use ${DEFAULT_RTPS}`,
+      )
     }
     return entry?.value
   }
-  const common = sections.find(s => s.kind === 'common')
+  const common = sections.find((s) => s.kind === 'common')
   const defaultDiscovery = discoveryOf(lookup(common, 'dcpsdefaultdiscovery')) ?? DEFAULT_RTPS
   const discovery = discoveryOf(lookup(domains[0], 'discoveryconfig')) ?? defaultDiscovery
 
@@ -151,7 +166,7 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     if (!valid(value)) fail(entry.line, `${entry.key}=${entry.value} is not ${what}; write e.g. ${entry.key}=${example}`)
     return value
   }
-  const seconds = (entry: Entry) => number(entry, 'a positive number of seconds', '30', value => value > 0)
+  const seconds = (entry: Entry) => number(entry, 'a positive number of seconds', '30', (value) => value > 0)
   const flag = (entry: Entry): boolean => {
     if (!/^(0|1|true|false)$/i.test(entry.value)) fail(entry.line, `${entry.key}=${entry.value} is not 0 or 1; write ${entry.key}=0 or ${entry.key}=1`)
     return /^(1|true)$/i.test(entry.value)
@@ -164,7 +179,7 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     }
     return match[2] === undefined ? {address: match[1]} : {address: match[1], port: Number(match[2])}
   }
-  const setInterface: Handler = entry => {
+  const setInterface: Handler = (entry) => {
     const {address: host, port} = address(entry, entry.value)
     // Fast DDS picks its ports by the RTPS formula, so only the host part has a meaning for us.
     if (port) warn(entry.line, `port ${port} of key ${entry.key} is not applied by chatdds (ports follow the RTPS formula); only the interface ${host} is`)
@@ -176,10 +191,15 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
   // false when multicast keys are present but all say 0, and left unset when no key mentions it.
   // Turning it on never removes the 127.0.0.1 unicast peers, and the engine keeps it on `interface`.
   let multicast: boolean | undefined
-  const setMulticast: Handler = entry => {
+  const setMulticast: Handler = (entry) => {
     multicast = (multicast ?? false) || flag(entry)
   }
-  const ttl: Handler = entry => set('ttl', number(entry, 'a TTL from 0 to 255', '1', value => Number.isInteger(value) && value <= 255), entry)
+  const ttl: Handler = (entry) =>
+    set(
+      'ttl',
+      number(entry, 'a TTL from 0 to 255', '1', (value) => Number.isInteger(value) && value <= 255),
+      entry,
+    )
   const ignore: Handler = () => {}
 
   // Accepted silently: each only selects a transport or discovery config, and chatdds has exactly
@@ -189,7 +209,7 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     common: {
       dcpsglobaltransportconfig: ignore,
       dcpsdefaultdiscovery: ignore,
-      dcpssecurity: entry => {
+      dcpssecurity: (entry) => {
         if (flag(entry)) fail(entry.line, `DDS Security (DCPSSecurity=${entry.value}) is not supported by chatdds; set DCPSSecurity=0 or remove the key`)
       },
     },
@@ -204,12 +224,12 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
       },
       sedpmulticast: setMulticast,
       spdplocaladdress: setInterface,
-      resendperiod: entry => set('announcementPeriod', seconds(entry), entry),
-      leaseduration: entry => set('leaseDuration', seconds(entry), entry),
+      resendperiod: (entry) => set('announcementPeriod', seconds(entry), entry),
+      leaseduration: (entry) => set('leaseDuration', seconds(entry), entry),
       ttl,
-      interopmulticastoverride: entry => {
+      interopmulticastoverride: (entry) => {
         const octets = entry.value.split('.').map(Number)
-        const ok = /^\d{1,3}(\.\d{1,3}){3}$/.test(entry.value) && octets[0] >= 224 && octets[0] <= 239 && octets.every(o => o <= 255)
+        const ok = /^\d{1,3}(\.\d{1,3}){3}$/.test(entry.value) && octets[0] >= 224 && octets[0] <= 239 && octets.every((o) => o <= 255)
         if (!ok) fail(entry.line, `${entry.key}=${entry.value} is not an IPv4 multicast group; write e.g. ${entry.key}=239.255.0.1`)
         set('multicastAddress', entry.value, entry)
       },
@@ -249,7 +269,10 @@ function parseSections(text: string, fail: (line: number, what: string) => never
   // By `kind/name`: a file of many headers must not cost a scan of every earlier section per header.
   const byHeader = new Map<string, Section>()
   let current: Section | undefined
-  for (const [index, raw] of text.replace(/^\uFEFF/, '').split(/\r?\n/).entries()) {
+  for (const [index, raw] of text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .entries()) {
     const line = index + 1
     const content = raw.trim()
     if (content === '' || content.startsWith('#') || content.startsWith(';')) continue

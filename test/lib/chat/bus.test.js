@@ -17,7 +17,13 @@ describe('chat bus', () => {
       assert.equal(first.id, `${first.writer}:1`)
       assert.match(first.writer, /^mem\d+$/)
       await eventually(() => seen.a.length === 2 && seen.b.length === 2)
-      assert.deepEqual(seen.b.map((s) => [s.message, s.seq, s.participantName]), [['one', 1, 'a'], ['two', 2, 'a']])
+      assert.deepEqual(
+        seen.b.map((s) => [s.message, s.seq, s.participantName]),
+        [
+          ['one', 1, 'a'],
+          ['two', 2, 'a'],
+        ],
+      )
       assert.deepEqual(a.status(), {ready: true, matchedReaders: 2, matchedWriters: 2, peers: ['b']})
       b.close()
       assert.deepEqual(a.status().peers, [])
@@ -84,7 +90,10 @@ describe('chat bus', () => {
         assert.notEqual(late.guidPrefix, bus.guidPrefix)
         bus.publishAux('history', 'after')
         await eventually(() => history.length === 1)
-        assert.deepEqual(history.map((s) => s.message), ['after'])
+        assert.deepEqual(
+          history.map((s) => s.message),
+          ['after'],
+        )
       } finally {
         late.close()
       }

@@ -16,7 +16,7 @@ describe('chat server: cluster-wide state', () => {
   afterEach(cleanup)
 
   describe('history hand-over', () => {
-    it('a late instance gets its peers\' recent messages of every room, merged without duplicates, before it is ready', async () => {
+    it("a late instance gets its peers' recent messages of every room, merged without duplicates, before it is ready", async () => {
       const hub = new MemoryHub()
       const one = await startMemoryServer({name: 'chat-1', historyDepth: 10}, {hub})
       const two = await startMemoryServer({name: 'chat-2', historyDepth: 10}, {hub})
@@ -34,14 +34,20 @@ describe('chat server: cluster-wide state', () => {
 
       const late = await startMemoryServer({name: 'chat-3', historyDepth: 10}, {hub})
       assert.equal((await readiness(late)).historyHandOver, 'complete')
-      assert.ok(late.lines.some((line) => /^History hand-over complete in [\d.]+ s: 2 peers answered \(chat-1, chat-2\); 12 messages merged into 2 rooms$/.test(line)), late.lines.join('\n'))
+      assert.ok(
+        late.lines.some((line) => /^History hand-over complete in [\d.]+ s: 2 peers answered \(chat-1, chat-2\); 12 messages merged into 2 rooms$/.test(line)),
+        late.lines.join('\n'),
+      )
       assert.ok(one.lines.includes('Handed 12 messages of 2 rooms over to chat-3'))
 
       const carol = await connectV1(late, 'carol')
       const joined = await request(carol, {type: 'join', room: 'r', history: 50, ref: 'j'})
       assert.equal(joined.replayed, 8)
       await eventually(() => framesOfType(carol, 'message').length === 8)
-      assert.deepEqual(texts(carol), sent.filter((m) => m.room === 'r').map((m) => m.text))
+      assert.deepEqual(
+        texts(carol),
+        sent.filter((m) => m.room === 'r').map((m) => m.text),
+      )
       await request(carol, {type: 'join', room: 'other', history: 2, ref: 'o'})
       await eventually(() => framesOfType(carol, 'message').length === 10)
       assert.deepEqual(texts(carol).slice(8), ['m9', 'm12'])
@@ -83,7 +89,16 @@ describe('chat server: cluster-wide state', () => {
       const joined = await request(client, {type: 'join', room: 'r', history: 5, ref: 'j'})
       assert.equal(joined.replayed, 1)
       await eventually(() => framesOfType(client, 'message').length === 1)
-      assert.deepEqual(framesOfType(client, 'message')[0], {type: 'message', id: 'w1:3', room: 'r', from: 'zoe', text: 'from before', ts: 5, origin: 'hand', replay: true})
+      assert.deepEqual(framesOfType(client, 'message')[0], {
+        type: 'message',
+        id: 'w1:3',
+        room: 'r',
+        from: 'zoe',
+        text: 'from before',
+        ts: 5,
+        origin: 'hand',
+        replay: true,
+      })
       // The peer vouched for w1 up to 3: a resume after w1:2 is complete.
       assert.equal((await request(client, {type: 'join', room: 'r', since: 'w1:2', ref: 's'})).recovered, true)
       peer.close()
@@ -98,7 +113,11 @@ describe('chat server: cluster-wide state', () => {
       const server = await startMemoryServer({name: 'chat-1', handOver: {settleMs: 0, quietMs: 0, retryMs: 100, timeoutMs: 500}}, {hub})
       assert.equal((await readiness(server)).historyHandOver, 'incomplete')
       assert.ok(
-        server.lines.some((line) => /^warning: History hand-over incomplete after [\d.]+ s: no answer from silent; no peer answered; 0 messages merged into 0 rooms; serving what this instance holds$/.test(line)),
+        server.lines.some((line) =>
+          /^warning: History hand-over incomplete after [\d.]+ s: no answer from silent; no peer answered; 0 messages merged into 0 rooms; serving what this instance holds$/.test(
+            line,
+          ),
+        ),
         server.lines.join('\n'),
       )
       silent.close()
@@ -106,7 +125,7 @@ describe('chat server: cluster-wide state', () => {
   })
 
   describe('presence', () => {
-    it('lists the members of a room across instances, pushes joins and leaves, and forgets a crashed instance\'s users', async () => {
+    it("lists the members of a room across instances, pushes joins and leaves, and forgets a crashed instance's users", async () => {
       const hub = new MemoryHub()
       const one = await startMemoryServer({name: 'chat-1'}, {hub})
       const twoBus = new MemoryBus(hub, {name: 'chat-2'})
@@ -160,7 +179,7 @@ describe('chat server: cluster-wide state', () => {
       })
     })
 
-    it('a late instance learns every live instance\'s members, and greets with every instance\'s URL', async () => {
+    it("a late instance learns every live instance's members, and greets with every instance's URL", async () => {
       const hub = new MemoryHub()
       const one = await startMemoryServer({name: 'chat-1'}, {hub})
       const alice = await connectV1(one, 'alice')

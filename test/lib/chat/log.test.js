@@ -16,7 +16,11 @@ describe('chat log', () => {
   it('caps per-message lines at info level and says how many it left out', () => {
     const lines = []
     let now = 0
-    const log = new MessageLog(createLogger('info', (line) => lines.push(line)), 3, () => now)
+    const log = new MessageLog(
+      createLogger('info', (line) => lines.push(line)),
+      3,
+      () => now,
+    )
     for (let i = 0; i < 10; i++) if (log.wants()) log.line(`m${i}`)
     now = 1000
     if (log.wants()) log.line('next')
@@ -26,10 +30,17 @@ describe('chat log', () => {
 
   it('writes every per-message line at debug level and none under --quiet', () => {
     const debugLines = []
-    const debug = new MessageLog(createLogger('debug', (line) => debugLines.push(line)), 3, () => 0)
+    const debug = new MessageLog(
+      createLogger('debug', (line) => debugLines.push(line)),
+      3,
+      () => 0,
+    )
     for (let i = 0; i < 10; i++) if (debug.wants()) debug.line(`m${i}`)
     assert.equal(debugLines.length, 10)
-    const quiet = new MessageLog(createLogger('warn', () => assert.fail('wrote a line')), 3)
+    const quiet = new MessageLog(
+      createLogger('warn', () => assert.fail('wrote a line')),
+      3,
+    )
     assert.equal(quiet.wants(), false)
   })
 })

@@ -44,14 +44,14 @@ describe('browser page', function () {
     }
   })
 
-  it('shows text as text, and switching rooms shows the new room\'s history only', async () => {
+  it("shows text as text, and switching rooms shows the new room's history only", async () => {
     const server = await startMemoryServer()
     const other = await connectV1(server, 'mallory <i>')
     await request(other, {type: 'send', room: 'r2', text: 'earlier in r2', ref: 1})
     const page = await browser.newPage()
     try {
       await page.goto(`http://127.0.0.1:${server.port}/?name=alice`)
-      await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'live')
+      await page.waitForFunction(() => /** @type {HTMLElement} */ (document.querySelector('#status')).dataset.state === 'live')
       await request(other, {type: 'send', room: 'general', text: '<img src=x onerror="document.title=1">', ref: 2})
       await page.waitForFunction(() => document.querySelectorAll('#messages .msg').length === 1)
       assert.equal(await page.textContent('#messages .msg .text'), '<img src=x onerror="document.title=1">')

@@ -20,8 +20,7 @@ async function rawWebsocket(port) {
   await new Promise((resolve) => socket.once('connect', resolve))
   const key = crypto.randomBytes(16).toString('base64')
   socket.write(
-    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` + `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
   )
   await eventually(() => received.includes('\r\n\r\n'))
   const headerEnd = received.indexOf('\r\n\r\n') + 4
@@ -130,7 +129,10 @@ describe('chat server: bad input', () => {
     for (const text of texts) flooder.send(text)
     other.send('other')
     await eventually(() => other.texts.length === 301)
-    assert.deepEqual(other.texts.filter((t) => t !== 'other'), texts)
+    assert.deepEqual(
+      other.texts.filter((t) => t !== 'other'),
+      texts,
+    )
     await eventually(() => flooder.texts.length === 301)
     assert.match(await server.metrics(), /chatdds_rate_limited_total\{protocol="plain"\} [1-9]/)
   })

@@ -34,8 +34,14 @@ describe('chat server: flow control', () => {
     await eventually(() => plain.texts.length === expected.length)
     assert.deepEqual(plain.texts, expected)
     await eventually(() => framesOfType(v1, 'message').length === expected.length)
-    assert.deepEqual(framesOfType(v1, 'message').map((m) => m.text), expected)
-    assert.deepEqual(framesOfType(v1, 'ack').map((a) => a.ref), [0, 1, 2, 3, 4])
+    assert.deepEqual(
+      framesOfType(v1, 'message').map((m) => m.text),
+      expected,
+    )
+    assert.deepEqual(
+      framesOfType(v1, 'ack').map((a) => a.ref),
+      [0, 1, 2, 3, 4],
+    )
     assert.equal(await metric(server, 'chatdds_publish_queue'), 0)
     assert.equal(await metric(server, 'chatdds_paused_clients'), 0)
     // Reading resumed: a new message goes straight through.
@@ -43,10 +49,16 @@ describe('chat server: flow control', () => {
     await eventually(() => plain.texts.at(-1) === 'after')
   })
 
-  for (const [label, limits, reason] of [
+  /** @type {Array<[string, Partial<import('../../../dist/lib/chat/connection.js').SlowConsumerLimits>, string]>} */
+  const slowConsumerCases = [
     ['at once past the hard bound', {hardBytes: 1024 * 1024, checkIntervalMs: 50}, 'slow consumer: more than 1 MiB unread'],
-    ['past the soft bound for too long', {softBytes: 256 * 1024, softMs: 200, hardBytes: 1024 ** 3, checkIntervalMs: 50}, 'slow consumer: more than 256 KiB unread for 0.2 s'],
-  ]) {
+    [
+      'past the soft bound for too long',
+      {softBytes: 256 * 1024, softMs: 200, hardBytes: 1024 ** 3, checkIntervalMs: 50},
+      'slow consumer: more than 256 KiB unread for 0.2 s',
+    ],
+  ]
+  for (const [label, limits, reason] of slowConsumerCases) {
     it(`closes a slow consumer ${label} with 1008; the others get everything`, async () => {
       const hub = new MemoryHub()
       const server = await startMemoryServer({slowConsumer: limits}, {hub})

@@ -54,7 +54,16 @@ function rawConnect(server) {
     })
     const key = randomBytes(16).toString('base64')
     socket.write(
-      [`GET / HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13', '', ''].join('\r\n'),
+      [
+        `GET / HTTP/1.1`,
+        `Host: 127.0.0.1:${server.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${key}`,
+        'Sec-WebSocket-Version: 13',
+        '',
+        '',
+      ].join('\r\n'),
     )
   })
 }
@@ -140,7 +149,10 @@ describe('chat server: ends of connections and of the server', () => {
     }
     await eventually(() => plain.texts.length === 1)
     assert.deepEqual(plain.texts, ['after'])
-    assert.deepEqual(framesOfType(alice, 'error').map((e) => e.ref), ['s1'])
+    assert.deepEqual(
+      framesOfType(alice, 'error').map((e) => e.ref),
+      ['s1'],
+    )
     assert.deepEqual([...framesOfType(bob, 'error'), ...framesOfType(carol, 'error')], [])
   })
 
@@ -154,7 +166,10 @@ describe('chat server: ends of connections and of the server', () => {
     for (let i = 0; i < 5; i++) alice.send(JSON.stringify({type: 'send', room: 'general', text: `m${i}`, ref: i}))
     alice._socket.uncork()
     await eventually(async () => (await metric(server, 'chatdds_publish_queue')) === 3 && framesOfType(alice, 'ack').length === 2)
-    assert.deepEqual(framesOfType(alice, 'ack').map((a) => a.ref), [0, 1])
+    assert.deepEqual(
+      framesOfType(alice, 'ack').map((a) => a.ref),
+      [0, 1],
+    )
 
     await server.close()
     assert.deepEqual(await alice.closed, {code: 1001, reason: 'server shutting down'})
@@ -168,7 +183,12 @@ describe('chat server: ends of connections and of the server', () => {
       [
         {type: 'ack', code: undefined, ref: 0, message: undefined},
         {type: 'ack', code: undefined, ref: 1, message: undefined},
-        ...[2, 3, 4].map((ref) => ({type: 'error', code: 'busy', ref, message: 'The message could not be written to DDS (The server is shutting down.); send it again later.'})),
+        ...[2, 3, 4].map((ref) => ({
+          type: 'error',
+          code: 'busy',
+          ref,
+          message: 'The message could not be written to DDS (The server is shutting down.); send it again later.',
+        })),
       ],
     )
   })

@@ -1,19 +1,9 @@
 // The chat server against MemoryBus: both protocols, HTTP endpoints, history and resume.
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import {
-  MemoryBus,
-  MemoryHub,
-  cleanup,
-  connect,
-  connectV1,
-  eventually,
-  framesOfType,
-  httpGet,
-  request,
-  startChatServer,
-  startMemoryServer,
-} from './support.js'
+import {ChatddsError} from '../../../dist/lib/errors.js'
+import {listen} from '../../helpers.js'
+import {MemoryBus, MemoryHub, cleanup, connect, connectV1, eventually, framesOfType, httpGet, request, startChatServer, startMemoryServer} from './support.js'
 
 describe('chat server', () => {
   afterEach(cleanup)
@@ -103,7 +93,10 @@ describe('chat server', () => {
       await request(alice, {type: 'send', room: 'ops', text: 'to ops', ref: 3})
       await eventually(() => framesOfType(bob, 'message').length === 1)
       await request(alice, {type: 'ping', ref: 'p'})
-      assert.deepEqual(framesOfType(bob, 'message').map((m) => m.text), ['to ops'])
+      assert.deepEqual(
+        framesOfType(bob, 'message').map((m) => m.text),
+        ['to ops'],
+      )
       assert.deepEqual(framesOfType(alice, 'message'), [])
     })
 
@@ -149,8 +142,14 @@ describe('chat server', () => {
       await request(alice, {type: 'send', room: 'general', text: 'live', ref: 'live'})
       await eventually(() => framesOfType(bob, 'message').length === 4)
       const messages = framesOfType(bob, 'message')
-      assert.deepEqual(messages.map((m) => m.text), ['m6', 'm7', 'm8', 'live'])
-      assert.deepEqual(messages.map((m) => m.replay), [true, true, true, undefined])
+      assert.deepEqual(
+        messages.map((m) => m.text),
+        ['m6', 'm7', 'm8', 'live'],
+      )
+      assert.deepEqual(
+        messages.map((m) => m.replay),
+        [true, true, true, undefined],
+      )
       assert.equal(bob.frames.indexOf(joined) < bob.frames.indexOf(messages[0]), true)
     })
 
@@ -166,7 +165,10 @@ describe('chat server', () => {
       const ok = await request(resumed, {type: 'join', room: 'general', since: acks[3].id, ref: 'r1'})
       assert.deepEqual(ok, {type: 'joined', room: 'general', ref: 'r1', recovered: true, replayed: 2, members: [{name: 'bob', instance: server.name}]})
       await eventually(() => framesOfType(resumed, 'message').length === 2)
-      assert.deepEqual(framesOfType(resumed, 'message').map((m) => m.text), ['m5', 'm6'])
+      assert.deepEqual(
+        framesOfType(resumed, 'message').map((m) => m.text),
+        ['m5', 'm6'],
+      )
 
       const late = await connectV1(server, 'eve')
       const gap = await request(late, {type: 'join', room: 'general', since: {[writer]: 1}, ref: 'r2'})
@@ -249,18 +251,15 @@ describe('chat server', () => {
 
     it('refuses a port in use with a sentence saying what to do', async () => {
       const blocker = net.createServer()
-      await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve))
-      const {port} = blocker.address()
+      const port = await listen(blocker)
       let created = false
       try {
-        await assert.rejects(
-          startChatServer({port, bus: () => ((created = true), new MemoryBus())}),
-          (error) => {
-            assert.equal(error.code, 'EADDRINUSE')
-            assert.equal(error.message, `Port ${port} is already in use; stop what is listening there or pick another with --port.`)
-            return true
-          },
-        )
+        await assert.rejects(startChatServer({port, bus: () => ((created = true), new MemoryBus())}), (error) => {
+          assert.ok(error instanceof ChatddsError)
+          assert.equal(error.code, 'EADDRINUSE')
+          assert.equal(error.message, `Port ${port} is already in use; stop what is listening there or pick another with --port.`)
+          return true
+        })
         assert.equal(created, false, 'no bus is created when the port is taken')
       } finally {
         blocker.close()

@@ -9,7 +9,18 @@ export {eventually}
 const servers = new Set()
 const sockets = new Set()
 
-/** A server on port 0 with a MemoryBus on `hub` (a fresh hub by default). */
+/**
+ * A websocket opened by `connect`: `texts` (every text frame), `frames` (parsed, for chatdds.v1), `closed`, and
+ * `_socket`, ws's own TCP socket, which some tests pause or cork to act as a slow or batching client.
+ * @typedef {WebSocket & {texts: string[], frames: any[], closed: Promise<{code: number, reason: string}>, _socket: import('node:net').Socket}} TestSocket
+ */
+
+/**
+ * A server on port 0 with a MemoryBus on `hub` (a fresh hub by default); `lines` holds what it logged.
+ * @param {Partial<import('../../../dist/lib/chat/server.js').ChatServerOptions>} [options]
+ * @param {{hub?: MemoryHub, capacity?: number}} [memory]
+ * @returns {Promise<import('../../../dist/lib/chat/server.js').ChatServer & {lines: string[], bus: MemoryBus}>}
+ */
 export async function startMemoryServer(options = {}, {hub = new MemoryHub(), capacity} = {}) {
   const bus = options.bus ?? new MemoryBus(hub, {name: options.name, capacity})
   const lines = []
@@ -22,9 +33,11 @@ export async function startMemoryServer(options = {}, {hub = new MemoryHub(), ca
     ...options,
     bus,
   })
-  server.lines = lines
+  // Its bus is the MemoryBus made here unless `options.bus` was given.
+  const recorded = /** @type {import('../../../dist/lib/chat/server.js').ChatServer & {lines: string[], bus: MemoryBus}} */ (server)
+  recorded.lines = lines
   servers.add(server)
-  return server
+  return recorded
 }
 
 /** A logger at debug level that keeps every line. */
@@ -36,10 +49,13 @@ export function recordingLogger(lines) {
 /**
  * Opens a websocket to `server`. The returned socket records `texts` (every text frame), `frames`
  * (parsed, for chatdds.v1) and `closed` (Promise of {code, reason}).
+ * @param {{url: string}} server
+ * @param {{protocol?: string, name?: string, options?: import('ws').ClientOptions}} [connection]
+ * @returns {Promise<TestSocket>}
  */
 export function connect(server, {protocol, name, options} = {}) {
   const url = server.url + (name ? `?name=${encodeURIComponent(name)}` : '')
-  const ws = protocol ? new WebSocket(url, protocol, options) : new WebSocket(url, options)
+  const ws = /** @type {TestSocket} */ (protocol ? new WebSocket(url, protocol, options) : new WebSocket(url, options))
   sockets.add(ws)
   ws.texts = []
   ws.frames = []

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import {WebSocket, WebSocketServer} from 'ws'
 import {textFrame} from '../../../dist/lib/chat/wsFrame.js'
+import {listen} from '../../helpers.js'
 
 describe('textFrame', () => {
   it('encodes the three RFC 6455 length forms, unmasked, FIN + text opcode', () => {
@@ -18,10 +19,11 @@ describe('textFrame', () => {
     const server = http.createServer()
     const wss = new WebSocketServer({server, perMessageDeflate: false})
     const texts = ['', 'hello', 'é ✓ 𝄞', 'y'.repeat(200), 'z'.repeat(70_000)]
-    wss.on('connection', (ws) => ws._socket.write(Buffer.concat(texts.map(textFrame))))
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    // Written on ws's own TCP socket (private to ws): the frames go out exactly as textFrame built them.
+    wss.on('connection', (/** @type {WebSocket & {_socket: import('node:net').Socket}} */ ws) => ws._socket.write(Buffer.concat(texts.map(textFrame))))
+    const port = await listen(server)
     try {
-      const client = new WebSocket(`ws://127.0.0.1:${server.address().port}/`)
+      const client = new WebSocket(`ws://127.0.0.1:${port}/`)
       const received = await new Promise((resolve, reject) => {
         const out = []
         client.on('error', reject)

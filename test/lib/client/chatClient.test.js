@@ -4,7 +4,7 @@ import {WebSocketServer} from 'ws'
 
 import {ChatClient} from '../../../dist/lib/client/chatClient.js'
 import {ChatddsError} from '../../../dist/lib/errors.js'
-import {freePort} from '../../helpers.js'
+import {freePort, listen} from '../../helpers.js'
 import {useCleanup} from './support.js'
 
 describe('ChatClient', () => {
@@ -38,7 +38,10 @@ describe('ChatClient', () => {
     )
     assert.deepEqual(client.cursor, {[server.writer]: 1})
 
-    assert.deepEqual(server.frames.map((f) => f.type), ['join', 'send'])
+    assert.deepEqual(
+      server.frames.map((f) => f.type),
+      ['join', 'send'],
+    )
     assert.equal(server.frames[0].history, 5)
     assert.notEqual(server.frames[0].ref, server.frames[1].ref)
   })
@@ -108,7 +111,7 @@ describe('ChatClient', () => {
     const silent = net.createServer(() => {})
     const sockets = new Set()
     silent.on('connection', (socket) => sockets.add(socket))
-    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const port = await listen(silent)
     cleanup(
       () =>
         new Promise((resolve) => {
@@ -116,8 +119,8 @@ describe('ChatClient', () => {
           silent.close(resolve)
         }),
     )
-    const {port} = silent.address()
     await assert.rejects(ChatClient.connect({port, timeoutMs: 300}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'ETIMEDOUT')
       assert.match(error.message, new RegExp(`ws://127\\.0\\.0\\.1:${port}/`))
       return true
@@ -133,7 +136,8 @@ describe('ChatClient', () => {
     const wss = new WebSocketServer({host: '127.0.0.1', port: 0, handleProtocols: () => false})
     await new Promise((resolve) => wss.once('listening', resolve))
     cleanup(() => new Promise((resolve) => wss.close(resolve)))
-    await assert.rejects(ChatClient.connect({port: wss.address().port}), (error) => {
+    await assert.rejects(ChatClient.connect({port: /** @type {net.AddressInfo} */ (wss.address()).port}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'EPROTO')
       assert.match(error.message, /does not speak chatdds\.v1/)
       return true
@@ -171,6 +175,7 @@ describe('ChatClient', () => {
     const server = await fake({ignoreSends: true})
     const client = await connect({port: server.port})
     await assert.rejects(client.send('general', 'x', {timeoutMs: 200}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'ETIMEDOUT')
       assert.equal(error.message, `${server.url} did not answer send within 0.2 s; check that \`chatdds serve --port ${server.port}\` is ready (GET /readyz).`)
       return true

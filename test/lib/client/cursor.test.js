@@ -5,6 +5,7 @@ import {parseMessageId} from '../../../dist/lib/wire/index.js'
 
 const A = 'a'.repeat(32)
 const B = 'b'.repeat(32)
+/** @returns {import('../../../dist/lib/wire/index.js').MessageFrame} */
 const message = (writer, seq, room = 'general', extra = {}) => ({
   type: 'message',
   id: `${writer}:${seq}`,
@@ -26,14 +27,15 @@ describe('MessageCursor', () => {
   it('accepts each message once and nothing older per writer and room', () => {
     const cursor = new MessageCursor()
     cursor.joined('general')
-    const accepted = [message(A, 1), message(B, 1), message(A, 1), message(A, 3), message(A, 2), message(B, 2)].filter((m) =>
-      cursor.accept(m),
+    const accepted = [message(A, 1), message(B, 1), message(A, 1), message(A, 3), message(A, 2), message(B, 2)].filter((m) => cursor.accept(m))
+    assert.deepEqual(
+      accepted.map((m) => m.id),
+      [`${A}:1`, `${B}:1`, `${A}:3`, `${B}:2`],
     )
-    assert.deepEqual(accepted.map((m) => m.id), [`${A}:1`, `${B}:1`, `${A}:3`, `${B}:2`])
     assert.deepEqual(cursor.all, {[A]: 3, [B]: 2})
   })
 
-  it('resumes a room from its own marks, and other rooms\' marks for writers it never showed', () => {
+  it("resumes a room from its own marks, and other rooms' marks for writers it never showed", () => {
     const cursor = new MessageCursor()
     cursor.joined('general')
     cursor.joined('random')

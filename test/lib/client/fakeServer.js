@@ -3,6 +3,7 @@
 import {randomBytes} from 'node:crypto'
 import http from 'node:http'
 import {WebSocketServer} from 'ws'
+import {listen} from '../../helpers.js'
 
 const newGuid = () => randomBytes(16).toString('hex')
 
@@ -237,11 +238,7 @@ export async function startFakeServer(options = {}) {
     })
   })
 
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject)
-    httpServer.listen(options.port ?? 0, '127.0.0.1', resolve)
-  })
-  server.port = httpServer.address().port
+  server.port = await listen(httpServer, options.port ?? 0)
   server.url = `ws://127.0.0.1:${server.port}/`
   cluster.servers.add(server)
   return server

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {Readable} from 'node:stream'
 
 import {readLines, sendMessages} from '../../../dist/lib/client/send.js'
+import {ChatddsError} from '../../../dist/lib/errors.js'
 import {freePort} from '../../helpers.js'
 import {useCleanup} from './support.js'
 
@@ -20,7 +21,10 @@ describe('sendMessages', () => {
         [`${server.writer}:3`, 'three'],
       ],
     )
-    assert.deepEqual(progress, sent.map((s) => s.id))
+    assert.deepEqual(
+      progress,
+      sent.map((s) => s.id),
+    )
     for (const s of sent) assert.ok(Number.isInteger(s.roundTripMs) && s.roundTripMs >= 0)
     assert.deepEqual(
       server.frames.map((f) => [f.type, f.room, f.text]),
@@ -38,7 +42,10 @@ describe('sendMessages', () => {
     const server = await fake({echoBeforeAck: true})
     server.publish('general', 'noise before')
     const sent = await sendMessages({port: server.port, texts: ['mine']})
-    assert.deepEqual(sent.map((s) => s.id), [`${server.writer}:1`])
+    assert.deepEqual(
+      sent.map((s) => s.id),
+      [`${server.writer}:1`],
+    )
   })
 
   it('retries a busy server', async () => {
@@ -57,6 +64,7 @@ describe('sendMessages', () => {
   it('fails with ETIMEDOUT naming the message when it never comes back', async () => {
     const server = await fake({echo: false})
     await assert.rejects(sendMessages({port: server.port, texts: ['lost'], timeoutMs: 300}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'ETIMEDOUT')
       assert.equal(
         error.message,
@@ -66,14 +74,15 @@ describe('sendMessages', () => {
     })
   })
 
-  it('fails with the server\'s error code when the server refuses the message', async () => {
+  it("fails with the server's error code when the server refuses the message", async () => {
     const server = await fake({sendError: 'too_large'})
     await assert.rejects(sendMessages({port: server.port, texts: ['big']}), {code: 'too_large'})
   })
 
-  it('refuses a message over the server\'s maxPayload before sending it', async () => {
+  it("refuses a message over the server's maxPayload before sending it", async () => {
     const server = await fake()
     await assert.rejects(sendMessages({port: server.port, texts: ['x'.repeat(70_000)]}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'too_large')
       assert.match(error.message, /^The message is \d+ bytes as a frame, over the 65536 bytes ws:\/\/127\.0\.0\.1:\d+\/ accepts/)
       return true
@@ -84,6 +93,7 @@ describe('sendMessages', () => {
   it('is a usage error (exit 2) to send nothing, without connecting', async () => {
     const port = await freePort()
     await assert.rejects(sendMessages({port, texts: []}), (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.deepEqual([error.code, error.exit], ['ENOTEXT', 2])
       return true
     })

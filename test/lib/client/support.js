@@ -28,9 +28,12 @@ export function useCleanup() {
   return {fake, cleanup}
 }
 
-/** Starts `chatdds tail <args>`, keeping stdout and stderr apart (stdoutText, stderrText). */
+/**
+ * Starts `chatdds tail <args>`, keeping stdout and stderr apart (stdoutText, stderrText).
+ * @param {string[]} args
+ */
 export function startTail(args) {
-  const child = startCli(['tail', ...args])
+  const child = /** @type {import('../../helpers.js').Started & {stdoutText: string, stderrText: string}} */ (startCli(['tail', ...args]))
   child.stdoutText = ''
   child.stderrText = ''
   child.stdout.on('data', (d) => (child.stdoutText += d))

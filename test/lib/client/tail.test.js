@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {tail} from '../../../dist/lib/client/tail.js'
+import {ChatddsError} from '../../../dist/lib/errors.js'
 import {eventually as until, freePort} from '../../helpers.js'
 import {FakeCluster} from './fakeServer.js'
 import {useCleanup} from './support.js'
@@ -11,7 +12,11 @@ describe('tail', () => {
   function follow(options) {
     const messages = []
     const notices = []
-    const session = tail(options, (m) => messages.push(m), (n) => notices.push(n))
+    const session = tail(
+      options,
+      (m) => messages.push(m),
+      (n) => notices.push(n),
+    )
     cleanup(() => session.close().catch(() => {}))
     return {session, messages, notices}
   }
@@ -43,11 +48,20 @@ describe('tail', () => {
     await server.waitForJoins(2)
     server.publish('general', '6')
     assert.deepEqual(await session.done, {received: 6, reason: 'count'})
-    assert.deepEqual(messages.map((m) => m.text), ['1', '2', '3', '4', '5', '6'])
+    assert.deepEqual(
+      messages.map((m) => m.text),
+      ['1', '2', '3', '4', '5', '6'],
+    )
     const resume = server.frames.filter((f) => f.type === 'join')[1]
     assert.deepEqual(resume.since, {[server.cluster.foreignWriter]: 3})
-    assert.ok(notices.some((n) => n.startsWith(`connection to ${server.url} lost`)), notices.join('\n'))
-    assert.ok(notices.some((n) => n === `reconnected to ${server.url}; resumed #general`), notices.join('\n'))
+    assert.ok(
+      notices.some((n) => n.startsWith(`connection to ${server.url} lost`)),
+      notices.join('\n'),
+    )
+    assert.ok(
+      notices.some((n) => n === `reconnected to ${server.url}; resumed #general`),
+      notices.join('\n'),
+    )
   })
 
   it('says which room may have missed messages when the server answers a resume with recovered:false', async () => {
@@ -62,7 +76,10 @@ describe('tail', () => {
     await server.waitForJoins(4)
     server.publish('general', 'g2')
     assert.deepEqual(await session.done, {received: 4, reason: 'count'})
-    assert.deepEqual(messages.map((m) => `${m.room}:${m.text}`), ['general:g1', 'random:r1', 'random:r2', 'general:g2'])
+    assert.deepEqual(
+      messages.map((m) => `${m.room}:${m.text}`),
+      ['general:g1', 'random:r1', 'random:r2', 'general:g2'],
+    )
     // The first joins were recovered (no notice); of the resumes, only #random's was not.
     assert.deepEqual(notices, [
       `connection to ${server.url} lost (code 1006 dropped); reconnecting to ${server.url}`,
@@ -100,7 +117,10 @@ describe('tail', () => {
     await second.waitForJoins(1)
     second.publish('general', 'd')
     await session.done
-    assert.deepEqual(messages.map((m) => m.text), ['a', 'b', 'c', 'd'])
+    assert.deepEqual(
+      messages.map((m) => m.text),
+      ['a', 'b', 'c', 'd'],
+    )
     assert.ok(notices.includes(`connection to ${first.url} lost (code 1006 dropped); reconnecting to ${second.url}`), notices.join('\n'))
   })
 
@@ -117,7 +137,10 @@ describe('tail', () => {
     await again.waitForJoins(1)
     again.publish('general', 'after')
     await session.done
-    assert.deepEqual(messages.map((m) => m.text), ['before', 'after'])
+    assert.deepEqual(
+      messages.map((m) => m.text),
+      ['before', 'after'],
+    )
   })
 
   it('fails with ETIMEDOUT when --count was not reached in time', async () => {
@@ -126,6 +149,7 @@ describe('tail', () => {
     await server.waitForJoins(1)
     server.publish('general', 'only one')
     await assert.rejects(session.done, (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'ETIMEDOUT')
       assert.equal(error.message, 'Only 1 of 3 messages arrived within 0.3 s; raise --timeout or check that messages are being sent to #general.')
       return true
@@ -150,6 +174,7 @@ describe('tail', () => {
     const ports = [await freePort(), await freePort()]
     const {session} = follow({ports})
     await assert.rejects(session.done, (error) => {
+      assert.ok(error instanceof ChatddsError)
       assert.equal(error.code, 'ECONNREFUSED')
       assert.equal(
         error.message,

@@ -37,7 +37,11 @@ describe('cluster start failures', () => {
   const instance = {name: 'chat-2', port: 7001, url: 'http://127.0.0.1:7001/', pid: 1, log: '/run/chat-2.log'}
 
   it('names the port and --base-port when serve reports it in use', () => {
-    const lines = ['Joined DDS domain 10 as chat-2 (interface 127.0.0.1)', 'Error: Port 7001 is already in use; stop what is listening there or pick another with --port.', 'Code: EADDRINUSE']
+    const lines = [
+      'Joined DDS domain 10 as chat-2 (interface 127.0.0.1)',
+      'Error: Port 7001 is already in use; stop what is listening there or pick another with --port.',
+      'Code: EADDRINUSE',
+    ]
     const error = startFailure(instance, {code: 1, signal: null}, lines)
     assert.equal(error.code, 'EADDRINUSE')
     assert.equal(error.exit, 1)
@@ -49,6 +53,9 @@ describe('cluster start failures', () => {
     const error = startFailure(instance, {code: 3, signal: null}, ['boom'])
     assert.equal(error.code, 'ESTART')
     assert.equal(error.message, 'chat-2 exited with code 3 before the cluster was ready; its whole log is /run/chat-2.log.')
-    assert.equal(startFailure(instance, {code: null, signal: 'SIGKILL'}, []).message, 'chat-2 was killed by SIGKILL before the cluster was ready; its whole log is /run/chat-2.log.')
+    assert.equal(
+      startFailure(instance, {code: null, signal: 'SIGKILL'}, []).message,
+      'chat-2 was killed by SIGKILL before the cluster was ready; its whole log is /run/chat-2.log.',
+    )
   })
 })

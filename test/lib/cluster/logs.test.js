@@ -23,7 +23,12 @@ describe('cluster log follower', () => {
     follower.poll()
     appendFileSync(file, 'tail')
     follower.stop()
-    assert.deepEqual(lines, [[0, 'first'], [0, 'second'], [0, 'élan'], [0, 'tail']])
+    assert.deepEqual(lines, [
+      [0, 'first'],
+      [0, 'second'],
+      [0, 'élan'],
+      [0, 'tail'],
+    ])
     assert.deepEqual(lastLogLines(file, 2), ['élan', 'tail'])
   })
 })

@@ -6,12 +6,14 @@ import path from 'node:path'
 import {clusterLogs, clusterStatus, stopCluster} from '../../../dist/lib/cluster/inspect.js'
 import {readManifest, runDirPaths, writeManifest} from '../../../dist/lib/cluster/manifest.js'
 import {isAlive, isClusterInstance} from '../../../dist/lib/cluster/processes.js'
+import {ChatddsError} from '../../../dist/lib/errors.js'
 
 describe('cluster manifest', () => {
   let dir
   beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-manifest-'))))
   afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
+  /** @returns {import('../../../dist/lib/cluster/manifest.js').Manifest} */
   const sample = (runDir) => ({
     version: 1,
     runDir,
@@ -41,7 +43,10 @@ describe('cluster manifest', () => {
   it('is undefined where no cluster was started, and an error naming the file when it is not a manifest', () => {
     assert.equal(readManifest(dir), undefined)
     writeFileSync(path.join(dir, 'cluster.json'), '{"hello": 1}')
-    assert.throws(() => readManifest(dir), (error) => error.code === 'EMANIFEST' && error.message.includes(path.join(dir, 'cluster.json')))
+    assert.throws(
+      () => readManifest(dir),
+      (error) => error instanceof ChatddsError && error.code === 'EMANIFEST' && error.message.includes(path.join(dir, 'cluster.json')),
+    )
   })
 
   it('never takes a process for an instance unless its command line names the cluster rtps.ini', () => {
@@ -62,7 +67,10 @@ describe('cluster manifest', () => {
     const result = await stopCluster(dir)
     assert.deepEqual(result.stopped, [])
     assert.equal(readManifest(dir).state, 'stopped')
-    assert.equal((await clusterStatus(dir)).instances.every((i) => !i.alive), true)
+    assert.equal(
+      (await clusterStatus(dir)).instances.every((i) => !i.alive),
+      true,
+    )
   })
 
   it('logs: one instance by name, the last N lines, and a usage error naming the instances for an unknown one', () => {
@@ -70,7 +78,13 @@ describe('cluster manifest', () => {
     writeManifest(manifest)
     writeFileSync(manifest.instances[1].log, 'one\ntwo\nthree\n')
     const logs = clusterLogs(dir, {instance: 'chat-2', lines: 2})
-    assert.deepEqual(logs.logs.map(({index, name, lines}) => ({index, name, lines})), [{index: 1, name: 'chat-2', lines: ['two', 'three']}])
-    assert.throws(() => clusterLogs(dir, {instance: 'chat-9'}), (error) => error.exit === 2 && error.message.includes('chat-1, chat-2'))
+    assert.deepEqual(
+      logs.logs.map(({index, name, lines}) => ({index, name, lines})),
+      [{index: 1, name: 'chat-2', lines: ['two', 'three']}],
+    )
+    assert.throws(
+      () => clusterLogs(dir, {instance: 'chat-9'}),
+      (error) => error instanceof ChatddsError && error.exit === 2 && error.message.includes('chat-1, chat-2'),
+    )
   })
 })

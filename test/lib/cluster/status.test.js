@@ -19,7 +19,7 @@ describe('cluster status: users per instance', function () {
     rmSync(dir, {recursive: true, force: true})
   })
 
-  it('counts the distinct names of one instance\'s members in a presence view', () => {
+  it("counts the distinct names of one instance's members in a presence view", () => {
     const view = {
       instance: 'chat-1',
       rooms: {

@@ -29,7 +29,10 @@ describe('DDS binding', function () {
     const pub = start(process.execPath, [peer, 'pub', String(domain), '10000', 'm-'])
     assert.deepEqual(await pub.exited, {code: 0, signal: null}, pub.output())
     assert.deepEqual(await sub.exited, {code: 0, signal: null}, sub.output())
-    const lines = sub.output().split('\n').filter((line) => line && line !== 'ready')
+    const lines = sub
+      .output()
+      .split('\n')
+      .filter((line) => line && line !== 'ready')
     assert.equal(lines.length, 10_000)
     lines.forEach((line, i) => assert.equal(line, `${i + 1} m-${i}`))
   })
@@ -118,6 +121,7 @@ describe('DDS binding', function () {
     const chat = participant.createReader()
     const chatMessages = []
     chat.on('samples', (samples) => chatMessages.push(...samples.map((s) => s.message)))
+    /** @type {import('../../../dist/lib/dds/index.js').EndpointQos} */
     const durable = {topic: 'chatdds test', durability: 'transient-local', history: {kind: 'keep-last', depth: 2}}
     const writer = participant.createWriter(durable)
     writer.write('one')
@@ -166,18 +170,28 @@ describe('DDS binding', function () {
       sub.kill('SIGCONT')
     }
     assert.deepEqual(await sub.exited, {code: 0, signal: null})
-    const lines = sub.output().split('\n').filter((line) => line && line !== 'ready')
-    assert.deepEqual(lines, Array.from({length: 30}, (_, i) => `${i + 1} b-${i}`))
+    const lines = sub
+      .output()
+      .split('\n')
+      .filter((line) => line && line !== 'ready')
+    assert.deepEqual(
+      lines,
+      Array.from({length: 30}, (_, i) => `${i + 1} b-${i}`),
+    )
   })
 
   it('validates arguments before native code, with an error code', () => {
-    assert.throws(() => new Participant({domain: 233}), (e) => e instanceof DdsError && e.code === 'EINVAL' && /0 to 232/.test(e.message))
+    assert.throws(
+      () => new Participant({domain: 233}),
+      (e) => e instanceof DdsError && e.code === 'EINVAL' && /0 to 232/.test(e.message),
+    )
     assert.throws(() => new Participant({domain: 1.5}), {code: 'EINVAL'})
     assert.throws(() => new Participant({config: {interface: 'eth0'}}), {code: 'EINVAL'})
     assert.throws(() => new Participant({config: {initialPeers: [{address: '127.0.0.1', port: 70000}]}}), {code: 'EINVAL'})
     const participant = open({domain: randomDomain(), name: 'closing'})
     assert.throws(() => participant.createWriter({history: {kind: 'keep-last', depth: 0}}), {code: 'EINVAL'})
     const writer = participant.createWriter()
+    // @ts-expect-error
     assert.throws(() => writer.write(42), {code: 'EINVAL'})
     participant.close()
     participant.close()
@@ -194,14 +208,18 @@ describe('DDS binding', function () {
     const participant = open({domain: randomDomain(), name: 'wrapper-validation'})
     assert.throws(() => participant.createWriter({maxSamples: 0}), einval(/^maxSamples must be a positive integer, got 0\.$/))
     assert.throws(() => participant.createWriter({heartbeatPeriod: 0}), einval(/^heartbeatPeriod must be a number of seconds above 0, got 0\.$/))
+    // @ts-expect-error
     assert.throws(() => participant.createWriter({durability: 'forever'}), einval(/^durability must be "volatile" or "transient-local"/))
+    // @ts-expect-error
     assert.throws(() => participant.createReader({history: {kind: 'keep-some'}}), einval(/^history\.kind must be "keep-all" or "keep-last"/))
+    // @ts-expect-error
     assert.throws(() => participant.createReader({reliable: 'yes'}), einval(/^reliable must be true or false/))
     assert.throws(() => participant.createReader({partitions: ['']}), einval(/^Partition names must be non-empty strings\.$/))
     assert.throws(() => participant.createReader({topic: ''}), einval(/^A topic name must be a non-empty string\.$/))
     assert.throws(() => participant.createReader(null), einval(/^A reader QoS must be an object, got null\.$/))
     const writer = participant.createWriter()
     for (const seconds of [-1, Number.NaN, '1', 2 ** 31]) {
+      // @ts-expect-error
       await assert.rejects(writer.waitForAcknowledgments(seconds), einval(/^waitForAcknowledgments takes a number of seconds from 0 to 2147483647/))
     }
     // The endpoint is unharmed, and a writer without readers has nothing left to acknowledge.
@@ -231,7 +249,14 @@ describe('DDS binding', function () {
     }
     assert.deepEqual(order, ['timer', 'acknowledged: true'])
     assert.deepEqual(await sub.exited, {code: 0, signal: null})
-    assert.equal(sub.output().split('\n').filter((line) => line && line !== 'ready').join('\n'), '1 ack me')
+    assert.equal(
+      sub
+        .output()
+        .split('\n')
+        .filter((line) => line && line !== 'ready')
+        .join('\n'),
+      '1 ack me',
+    )
   })
 
   it('resolves a pending acknowledgment wait with false when its writer closes', async () => {

@@ -18,7 +18,7 @@ const without = (object, key) => Object.fromEntries(Object.entries(object).filte
 
 /** Asserts a TypeError with code EINVAL and exactly `message`. */
 function assertInvalid(run, message) {
-  assert.throws(run, (error) => {
+  assert.throws(run, (/** @type {Error & {code?: string}} */ error) => {
     assert.ok(error instanceof TypeError, `${error.name}: ${error.message}`)
     assert.equal(error.code, 'EINVAL')
     assert.equal(error.message, message)
@@ -40,17 +40,26 @@ describe('native binding (raw)', function () {
 
   it('checks the constructor arguments', () => {
     const noop = () => {}
+    // @ts-expect-error
     assertInvalid(() => new Participant(), `${NEW}: expected 3 argument(s), got 0`)
+    // @ts-expect-error
     assertInvalid(() => new Participant(1, fullConfig()), `${NEW}: expected 3 argument(s), got 2`)
+    // @ts-expect-error
     assertInvalid(() => new Participant('1', fullConfig(), noop), `${NEW}: domainId must be an integer from 0 to 232, got a string`)
     assertInvalid(() => new Participant(233, fullConfig(), noop), `${NEW}: domainId must be an integer from 0 to 232, got 233`)
     assertInvalid(() => new Participant(1.5, fullConfig(), noop), `${NEW}: domainId must be an integer from 0 to 232, got 1.5`)
     assertInvalid(() => new Participant(1, null, noop), `${NEW}: config must be an object, got null`)
+    // @ts-expect-error
     assertInvalid(() => new Participant(1, fullConfig(), {}), `${NEW}: onEvents must be a function, got an object`)
     assertInvalid(() => new Participant(1, {...fullConfig(), interface: 'eth0'}, noop), `${NEW}: config.interface must be an IPv4 address string, got a string`)
     assertInvalid(() => new Participant(1, {...fullConfig(), ttl: 256}, noop), `${NEW}: config.ttl must be an integer from 0 to 255, got 256`)
     assertInvalid(() => new Participant(1, {...fullConfig(), leaseDuration: 0}, noop), `${NEW}: config.leaseDuration must be a number of seconds above 0, got 0`)
-    assertInvalid(() => new Participant(1, {...fullConfig(), initialPeers: [{address: '127.0.0.1'}]}, noop), `${NEW}: config.initialPeers[0].port is missing; it must be an integer from 0 to 65535`)
+    assertInvalid(
+      // @ts-expect-error
+      () => new Participant(1, {...fullConfig(), initialPeers: [{address: '127.0.0.1'}]}, noop),
+      `${NEW}: config.initialPeers[0].port is missing; it must be an integer from 0 to 65535`,
+    )
+    // @ts-expect-error
     assertInvalid(() => new Participant(1, {...fullConfig(), initialPeers: ['127.0.0.1']}, noop), `${NEW}: config.initialPeers[0] must be an object, got a string`)
   })
 
@@ -58,11 +67,15 @@ describe('native binding (raw)', function () {
     const config = fullConfig()
     assert.ok(Object.keys(config).length >= 12, Object.keys(config).join())
     for (const key of Object.keys(config)) {
-      assert.throws(() => new Participant(randomDomain(), without(config, key), () => {}), (error) => {
-        assert.equal(error.code, 'EINVAL', key)
-        assert.match(error.message, new RegExp(`^${escape(NEW)}: config\\.${key} is missing; it must be `), key)
-        return true
-      })
+      assert.throws(
+        // @ts-expect-error
+        () => new Participant(randomDomain(), without(config, key), () => {}),
+        (/** @type {Error & {code?: string}} */ error) => {
+          assert.equal(error.code, 'EINVAL', key)
+          assert.match(error.message, new RegExp(`^${escape(NEW)}: config\\.${key} is missing; it must be `), key)
+          return true
+        },
+      )
     }
   })
 
@@ -71,32 +84,49 @@ describe('native binding (raw)', function () {
     const writer = p.createEndpoint('writer', writerQos())
     const reader = p.createEndpoint('reader', readerQos())
     assert.ok(Number.isInteger(writer) && Number.isInteger(reader) && writer !== reader)
+    // @ts-expect-error
     assert.equal(typeof p.createWriter, 'undefined')
+    // @ts-expect-error
     assert.equal(typeof p.createReader, 'undefined')
     const fields = {writer: writerQos(), reader: readerQos()}
     assert.deepEqual(Object.keys(fields.writer).sort(), ['depth', 'heartbeatPeriod', 'keepLast', 'maxSamples', 'partitions', 'reliable', 'topic', 'transientLocal'])
     for (const [kind, qos] of Object.entries(fields)) {
       for (const key of Object.keys(qos)) {
-        assert.throws(() => p.createEndpoint(kind, without(qos, key)), (error) => {
-          assert.ok(error instanceof TypeError, `${kind} ${key}: ${error.message}`)
-          assert.equal(error.code, 'EINVAL')
-          assert.match(error.message, new RegExp(`^${escape(CREATE)}: qos\\.${key} is missing; it must be `))
-          return true
-        })
+        assert.throws(
+          // @ts-expect-error
+          () => p.createEndpoint(kind, without(qos, key)),
+          (/** @type {Error & {code?: string}} */ error) => {
+            assert.ok(error instanceof TypeError, `${kind} ${key}: ${error.message}`)
+            assert.equal(error.code, 'EINVAL')
+            assert.match(error.message, new RegExp(`^${escape(CREATE)}: qos\\.${key} is missing; it must be `))
+            return true
+          },
+        )
       }
     }
   })
 
   it('checks the arguments and QoS values of createEndpoint', () => {
     const p = participant()
+    // @ts-expect-error
     assertInvalid(() => p.createEndpoint('writer'), `${CREATE}: expected 2 argument(s), got 1`)
+    // @ts-expect-error
     assertInvalid(() => p.createEndpoint('topic', writerQos()), `${CREATE}: kind must be "writer" or "reader", got "topic"`)
+    // @ts-expect-error
     assertInvalid(() => p.createEndpoint(1, writerQos()), `${CREATE}: kind must be a string, got 1`)
+    // @ts-expect-error
     assertInvalid(() => p.createEndpoint('reader', [readerQos()]), `${CREATE}: qos must be an object, got an array`)
+    // @ts-expect-error
     assertInvalid(() => p.createEndpoint('writer', {...writerQos(), reliable: 1}), `${CREATE}: qos.reliable must be a boolean, got 1`)
     assertInvalid(() => p.createEndpoint('writer', {...writerQos(), maxSamples: 0}), `${CREATE}: qos.maxSamples must be an integer from 1 to 2147483647, got 0`)
-    assertInvalid(() => p.createEndpoint('writer', {...writerQos(), heartbeatPeriod: -1}), `${CREATE}: qos.heartbeatPeriod must be a number of seconds above 0, got -1`)
-    assertInvalid(() => p.createEndpoint('reader', {...readerQos(), keepLast: true, depth: 5, maxSamples: 4}), `${CREATE}: qos.maxSamples must be an integer from 5 to 2147483647, got 4`)
+    assertInvalid(
+      () => p.createEndpoint('writer', {...writerQos(), heartbeatPeriod: -1}),
+      `${CREATE}: qos.heartbeatPeriod must be a number of seconds above 0, got -1`,
+    )
+    assertInvalid(
+      () => p.createEndpoint('reader', {...readerQos(), keepLast: true, depth: 5, maxSamples: 4}),
+      `${CREATE}: qos.maxSamples must be an integer from 5 to 2147483647, got 4`,
+    )
     assertInvalid(() => p.createEndpoint('reader', {...readerQos(), partitions: ['a', '']}), `${CREATE}: qos.partitions[1] must be a non-empty string, got a string`)
     assertInvalid(() => p.createEndpoint('reader', {...readerQos(), topic: ''}), `${CREATE}: qos.topic must be a non-empty string, got a string`)
   })
@@ -105,24 +135,38 @@ describe('native binding (raw)', function () {
     const p = participant()
     const writer = p.createEndpoint('writer', writerQos())
     const reader = p.createEndpoint('reader', readerQos())
+    // @ts-expect-error
     assertInvalid(() => p.write(writer), 'write(writer, text): expected 2 argument(s), got 1')
+    // @ts-expect-error
     assertInvalid(() => p.write('1', 'x'), 'write(writer, text): writer must be an entity handle (an integer from 1 to 2147483647), got a string')
     assertInvalid(() => p.write(0, 'x'), 'write(writer, text): writer must be an entity handle (an integer from 1 to 2147483647), got 0')
     assertInvalid(() => p.write(1.5, 'x'), 'write(writer, text): writer must be an entity handle (an integer from 1 to 2147483647), got 1.5')
+    // @ts-expect-error
     assertInvalid(() => p.write(writer, 42), 'write(writer, text): text must be a string, got 42')
     assertInvalid(() => p.write(reader, 'x'), `write(writer, text): handle ${reader} names a DDS reader, not a writer`)
     assertInvalid(() => p.write(999, 'x'), 'write(writer, text): handle 999 names no DDS writer of this participant')
+    // @ts-expect-error
     assertInvalid(() => p.writerGuid(), 'writerGuid(writer): expected 1 argument(s), got 0')
     assertInvalid(() => p.writerGuid(reader), `writerGuid(writer): handle ${reader} names a DDS reader, not a writer`)
     assertInvalid(() => p.matched(null), 'matched(entity): entity must be an entity handle (an integer from 1 to 2147483647), got null')
     assertInvalid(() => p.matched(999), 'matched(entity): handle 999 names no DDS entity of this participant')
+    // @ts-expect-error
     assertInvalid(() => p.waitForAcknowledgments(writer), 'waitForAcknowledgments(writer, seconds): expected 2 argument(s), got 1')
-    assertInvalid(() => p.waitForAcknowledgments(writer, -1), 'waitForAcknowledgments(writer, seconds): seconds must be a number of seconds from 0 to 2147483647, got -1')
-    assertInvalid(() => p.waitForAcknowledgments(writer, Number.NaN), 'waitForAcknowledgments(writer, seconds): seconds must be a number of seconds from 0 to 2147483647, got NaN')
+    assertInvalid(
+      () => p.waitForAcknowledgments(writer, -1),
+      'waitForAcknowledgments(writer, seconds): seconds must be a number of seconds from 0 to 2147483647, got -1',
+    )
+    assertInvalid(
+      () => p.waitForAcknowledgments(writer, Number.NaN),
+      'waitForAcknowledgments(writer, seconds): seconds must be a number of seconds from 0 to 2147483647, got NaN',
+    )
     assertInvalid(() => p.waitForAcknowledgments(reader, 1), `waitForAcknowledgments(writer, seconds): handle ${reader} names a DDS reader, not a writer`)
+    // @ts-expect-error
     assertInvalid(() => p.deleteEntity('x'), 'deleteEntity(entity): entity must be an entity handle (an integer from 1 to 2147483647), got a string')
     assertInvalid(() => p.deleteEntity(999), 'deleteEntity(entity): handle 999 names no DDS entity of this participant')
+    // @ts-expect-error
     assertInvalid(() => p.guidPrefix(1), 'guidPrefix(): expected 0 argument(s), got 1')
+    // @ts-expect-error
     assertInvalid(() => p.close(true), 'close(): expected 0 argument(s), got 1')
 
     // After all that, the participant and its entities still work.
