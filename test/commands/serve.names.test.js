@@ -22,15 +22,27 @@ describe('chatdds serve: unique instance names', function () {
     await waitForOutput(spy, (out) => out.includes('"name":"dup"'))
     const second = await runCli(['serve', '--port', String(await freePort()), '--domain', String(domain), '--name', 'dup'], {timeoutMs: 15_000})
     assert.equal(second.code, 1, second.stdout + second.stderr)
-    const match = /Error: The name dup is already used by DDS participant ([0-9a-f]{24}) on domain (\d+) \(chatdds spy --participants lists it\); stop that instance or pick another --name\./.exec(unwrap(second.stderr))
+    const match =
+      /Error: The name dup is already used by DDS participant ([0-9a-f]{24}) on domain (\d+) \(chatdds spy --participants lists it\); stop that instance or pick another --name\./.exec(
+        unwrap(second.stderr),
+      )
     assert.ok(match, second.stderr)
     assert.equal(Number(match[2]), domain)
     assert.doesNotMatch(second.stdout, /Joined DDS domain|Server is listening/)
 
     assert.deepEqual(await spy.exited, {code: 0, signal: null}, spy.output())
-    const events = spy.output().trim().split('\n').map((line) => JSON.parse(line)).filter((event) => event.name === 'dup')
+    const events = spy
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((event) => event.name === 'dup')
     // The first instance, then the refused one, which joined only to look and left at once.
-    assert.deepEqual(events.map((event) => event.status), ['joined', 'joined', 'left'], spy.output())
+    assert.deepEqual(
+      events.map((event) => event.status),
+      ['joined', 'joined', 'left'],
+      spy.output(),
+    )
     assert.equal(match[1], events[0].guidPrefix)
     assert.equal(events[2].guidPrefix, events[1].guidPrefix)
 
@@ -60,7 +72,10 @@ describe('chatdds serve: unique instance names', function () {
     assert.equal(b.historyHandOver, 'complete')
     assert.match(
       second.output(),
-      new RegExp(`^warning: The name ${base} is already used by DDS participant [0-9a-f]{24} on domain ${domain} \\(chatdds spy --participants lists it\\), so this instance is ${b.name} \\(pass --name to choose one\\)\\.$`, 'm'),
+      new RegExp(
+        `^warning: The name ${base} is already used by DDS participant [0-9a-f]{24} on domain ${domain} \\(chatdds spy --participants lists it\\), so this instance is ${b.name} \\(pass --name to choose one\\)\\.$`,
+        'm',
+      ),
     )
     assert.match(second.output(), new RegExp(`^Joined DDS domain ${domain} as ${b.name} \\(interface 127\\.0\\.0\\.1\\)$`, 'm'))
     assert.doesNotMatch(first.output(), /warning/)

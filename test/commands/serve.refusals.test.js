@@ -25,7 +25,8 @@ describe('chatdds serve refuses before joining DDS', () => {
   after(() => rmSync(dir, {recursive: true, force: true}))
   afterEach(() => killAll())
 
-  const notRegular = (file, kind) => `The DDS config file ${file} is not a regular file (it is ${kind}); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.`
+  const notRegular = (file, kind) =>
+    `The DDS config file ${file} is not a regular file (it is ${kind}); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.`
 
   it('--dds-config /dev/zero: exit 1 within 2 s, with a sentence', async () => {
     const {code, message, stdout} = await refused(['serve', '--port', String(await freePort()), '--domain', String(randomDomain()), '--dds-config', '/dev/zero'])
@@ -47,7 +48,12 @@ describe('chatdds serve refuses before joining DDS', () => {
     writeFileSync(big, '[common]\n' + 'k=\n'.repeat((2 * 1024 * 1024) / 3))
     const {code, message, stdout} = await refused(['serve', '--port', String(await freePort()), '--domain', String(randomDomain()), '--dds-config', big])
     assert.equal(code, 1)
-    assert.match(message, new RegExp(escape(`The DDS config file ${big} is larger than 1 MiB, far more than any rtps.ini; check that --dds-config or -DCPSConfigFile names the right file.`)))
+    assert.match(
+      message,
+      new RegExp(
+        escape(`The DDS config file ${big} is larger than 1 MiB, far more than any rtps.ini; check that --dds-config or -DCPSConfigFile names the right file.`),
+      ),
+    )
     assert.equal(stdout, '')
   })
 
@@ -59,7 +65,10 @@ describe('chatdds serve refuses before joining DDS', () => {
     child.kill('SIGTERM')
     assert.equal((await child.exited).code, 0)
     // Warnings are written before the server listens, so the output holds every one by now.
-    const warnings = child.output().split('\n').filter((line) => line.startsWith('warning: '))
+    const warnings = child
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('warning: '))
     assert.equal(warnings.length, 11, warnings.slice(0, 12).join('\n'))
     assert.equal(warnings[0], `warning: ${file}:2: key k is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning`)
     assert.equal(warnings[10], `warning: ${file}: 299990 more warnings not shown (300000 in all); fix the ones above and run again to see the next.`)

@@ -31,7 +31,6 @@ export function openSocket(port, protocol) {
   })
 }
 
-
 /** GET http://127.0.0.1:port/path as JSON (the 503 bodies of /readyz too). */
 export async function getJson(port, path) {
   return (await fetch(`http://127.0.0.1:${port}${path}`)).json()

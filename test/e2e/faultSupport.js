@@ -6,7 +6,6 @@ import {eventually} from '../helpers.js'
 
 export {openClient}
 
-
 /** GET http://host:port/presence. */
 export async function presenceOf(instance) {
   return (await fetch(`http://${instance.host ?? '127.0.0.1'}:${instance.port}/presence`)).json()
@@ -76,7 +75,16 @@ export function tally(load) {
       const missing = expected.filter((text) => !seen.has(text)).length
       const duplicated = got.length - seen.size
       const ordered = got.every((text, i) => i === 0 || Number(text.slice(text.lastIndexOf('-') + 1)) > Number(got[i - 1].slice(got[i - 1].lastIndexOf('-') + 1)))
-      rows.push({client: client.ws.frames.find((f) => f.type === 'hello').name, sender: sender.instance, expected: expected.length, got: got.length, missing, duplicated, ordered, gaps: client.ws.frames.filter((f) => f.type === 'gap')})
+      rows.push({
+        client: client.ws.frames.find((f) => f.type === 'hello').name,
+        sender: sender.instance,
+        expected: expected.length,
+        got: got.length,
+        missing,
+        duplicated,
+        ordered,
+        gaps: client.ws.frames.filter((f) => f.type === 'gap'),
+      })
     }
   }
   return rows

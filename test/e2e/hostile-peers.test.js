@@ -69,7 +69,10 @@ describe('hostile DDS peers (real instance over DDS)', function () {
     await foreignWrite(domain, 'User Messages', `@repeat:${32 * 1024 * 1024}:x`, 'after the big one')
     await eventually(() => plain.texts.length === 1 && v1.ofType('message').length === 1, 20_000)
     assert.deepEqual(plain.texts, ['after the big one'])
-    assert.deepEqual(v1.ofType('message').map((m) => m.text), ['after the big one'])
+    assert.deepEqual(
+      v1.ofType('message').map((m) => m.text),
+      ['after the big one'],
+    )
     assert.equal(plain.readyState, 1)
     assert.equal(v1.readyState, 1)
     assert.equal(await metric(port, 'chatdds_dds_samples_ignored_total{topic="messages",reason="too_large"}'), 1)
@@ -85,7 +88,10 @@ describe('hostile DDS peers (real instance over DDS)', function () {
     await foreignWrite(domain, 'chatdds Presence', forged)
     await eventually(() => /Ignored a presence snapshot from binding-test-topic that names another participant \(0102030405060708090a0b0c\)/.test(child.output()))
     const client = await openV1(port, 'alice')
-    assert.deepEqual(client.ofType('hello')[0].instances.map((i) => i.name), ['target'])
+    assert.deepEqual(
+      client.ofType('hello')[0].instances.map((i) => i.name),
+      ['target'],
+    )
     assert.deepEqual((await getJson(port, '/presence')).rooms, {})
     assert.equal(await metric(port, 'chatdds_dds_samples_ignored_total{topic="presence",reason="forged"}'), 1)
     client.close()
@@ -109,11 +115,19 @@ describe('hostile DDS peers (real instance over DDS)', function () {
     for (let i = 0; i < 150; i++) greedy.send(JSON.stringify({type: 'join', room: `r${i}`, ref: i}))
     await eventually(() => greedy.frames.filter((f) => typeof f.ref === 'number').length === 150)
     const answers = greedy.frames.filter((f) => typeof f.ref === 'number')
-    assert.deepEqual(answers.filter((a) => a.type === 'joined').map((a) => a.ref), Array.from({length: 100}, (_, i) => i))
+    assert.deepEqual(
+      answers.filter((a) => a.type === 'joined').map((a) => a.ref),
+      Array.from({length: 100}, (_, i) => i),
+    )
     assert.equal(answers.filter((a) => a.type === 'joined').length, 100)
     const refused = answers.filter((a) => a.type === 'error')
     assert.equal(refused.length, 50)
-    assert.deepEqual(refused[0], {type: 'error', code: 'too_many_rooms', message: 'This connection is in 100 rooms already, the most it may be in; leave one first.', ref: refused[0].ref})
+    assert.deepEqual(refused[0], {
+      type: 'error',
+      code: 'too_many_rooms',
+      message: 'This connection is in 100 rooms already, the most it may be in; leave one first.',
+      ref: refused[0].ref,
+    })
     assert.equal(Object.keys((await getJson(port, '/presence')).rooms).length, 100)
     await other.request({type: 'send', room: 'r0', text: 'still fine'})
     await eventually(() => other.ofType('message').some((m) => m.text === 'still fine'))

@@ -18,8 +18,26 @@ export function canMakeNamespaces() {
 
 export function twoHosts(suffix = process.pid.toString(36)) {
   const hosts = [
-    {ns: `chatdds-pa-${suffix}`, dds: `pda${suffix}`, ddsAddress: '10.251.17.1', link: `pla${suffix}`, root: `pra${suffix}`, rootAddress: '10.251.18.1', host: '10.251.18.2', name: 'west'},
-    {ns: `chatdds-pb-${suffix}`, dds: `pdb${suffix}`, ddsAddress: '10.251.17.2', link: `plb${suffix}`, root: `prb${suffix}`, rootAddress: '10.251.19.1', host: '10.251.19.2', name: 'east'},
+    {
+      ns: `chatdds-pa-${suffix}`,
+      dds: `pda${suffix}`,
+      ddsAddress: '10.251.17.1',
+      link: `pla${suffix}`,
+      root: `pra${suffix}`,
+      rootAddress: '10.251.18.1',
+      host: '10.251.18.2',
+      name: 'west',
+    },
+    {
+      ns: `chatdds-pb-${suffix}`,
+      dds: `pdb${suffix}`,
+      ddsAddress: '10.251.17.2',
+      link: `plb${suffix}`,
+      root: `prb${suffix}`,
+      rootAddress: '10.251.19.1',
+      host: '10.251.19.2',
+      name: 'east',
+    },
   ]
   const remove = () => {
     for (const host of hosts) {
@@ -57,7 +75,22 @@ export function twoHosts(suffix = process.pid.toString(36)) {
       const domain = randomDomain()
       const instances = hosts.map((host, i) => {
         const other = hosts[1 - i]
-        const args = ['serve', '--port', '7000', '--host', host.host, '--name', host.name, '--domain', String(domain), '--interface', host.ddsAddress, '--peer', other.ddsAddress, ...extra]
+        const args = [
+          'serve',
+          '--port',
+          '7000',
+          '--host',
+          host.host,
+          '--name',
+          host.name,
+          '--domain',
+          String(domain),
+          '--interface',
+          host.ddsAddress,
+          '--peer',
+          other.ddsAddress,
+          ...extra,
+        ]
         const child = start('ip', ['netns', 'exec', host.ns, process.execPath, cli, ...args])
         return {child, host: host.host, port: 7000, name: host.name}
       })

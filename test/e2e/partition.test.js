@@ -22,7 +22,9 @@ describe('a partition between two hosts (network namespaces), real processes', f
     it(`DDS link down ${seconds} s: both sides get everything exactly once, in order; later joiners get the same history`, async () => {
       const instances = await net.startInstances()
       const result = await runFault(instances, net.partition(), {seconds, members: 6})
-      console.log(`      presence agreed ${(result.presenceMs / 1000).toFixed(1)} s and everything arrived ${(result.reconcileMs / 1000).toFixed(1)} s after the link came up`)
+      console.log(
+        `      presence agreed ${(result.presenceMs / 1000).toFixed(1)} s and everything arrived ${(result.reconcileMs / 1000).toFixed(1)} s after the link came up`,
+      )
       assert.ok(result.presenceMs < 15_000, 'presence did not agree within 15 s')
       for (const row of result.rows) {
         assert.ok(row.expected > seconds * 50, `sender ${row.sender} had only ${row.expected} acknowledged messages`)

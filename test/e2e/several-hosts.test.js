@@ -14,7 +14,18 @@ const hosts = [
 const ip = (...args) => execFileSync('ip', args, {stdio: 'pipe'})
 /** `unshare` args running `node <args>` (the chatdds CLI unless told otherwise) on `host`, under its hostname; every exec replaces the last, so the pid is node's. */
 const inHost = (host, args, program = [cli]) => [
-  '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', host.hostname, 'ip', 'netns', 'exec', host.ns, process.execPath, ...program, ...args,
+  '--uts',
+  'sh',
+  '-c',
+  'hostname "$0" && exec "$@"',
+  host.hostname,
+  'ip',
+  'netns',
+  'exec',
+  host.ns,
+  process.execPath,
+  ...program,
+  ...args,
 ]
 
 function canMakeNamespaces() {
@@ -57,7 +68,10 @@ describe('several hosts (network namespaces)', function () {
   it('delivers a message from an instance on host B to a spy on host A by unicast peers', async () => {
     const domain = randomDomain()
     const [a, b] = hosts
-    const spy = start('unshare', inHost(a, ['spy', '--domain', String(domain), '--interface', a.address, '--peer', b.address, '--count', '1', '--json', '--timeout', '40']))
+    const spy = start(
+      'unshare',
+      inHost(a, ['spy', '--domain', String(domain), '--interface', a.address, '--peer', b.address, '--count', '1', '--json', '--timeout', '40']),
+    )
     const serve = start('unshare', inHost(b, ['serve', '--port', '7000', '--domain', String(domain), '--interface', b.address, '--peer', a.address]))
     await waitForOutput(serve, (out) => out.includes('DDS writer now matched with 2 readers'), 30_000)
     const send = await runIn(b, ['send', '--port', '7000', 'across hosts'])
@@ -73,7 +87,8 @@ describe('several hosts (network namespaces)', function () {
   it('runs the README recipe, --port 7000 on both hosts: two instances named apart, both ready, each listing the other', async () => {
     const domain = String(randomDomain())
     const [a, b] = hosts
-    const serve = (host, peer) => start('unshare', inHost(host, ['serve', '--port', '7000', '--domain', domain, '--interface', host.address, '--peer', peer.address]))
+    const serve = (host, peer) =>
+      start('unshare', inHost(host, ['serve', '--port', '7000', '--domain', domain, '--interface', host.address, '--peer', peer.address]))
     const startedAt = performance.now()
     const instances = [serve(a, b), serve(b, a)]
     const status = (host) => httpIn(host, '/readyz')

@@ -16,7 +16,9 @@ describe('a stalled instance (SIGSTOP longer than the lease), real processes', f
       const victim = instances[2]
       // 3 receivers on each of 3 instances are in the room.
       const result = await runFault(instances, stall(victim), {seconds, members: 9})
-      console.log(`      presence agreed ${(result.presenceMs / 1000).toFixed(1)} s and everything arrived ${(result.reconcileMs / 1000).toFixed(1)} s after SIGCONT`)
+      console.log(
+        `      presence agreed ${(result.presenceMs / 1000).toFixed(1)} s and everything arrived ${(result.reconcileMs / 1000).toFixed(1)} s after SIGCONT`,
+      )
       assert.ok(result.presenceMs < 10_000, 'presence did not agree within 10 s of SIGCONT')
       for (const row of result.rows) {
         assert.ok(row.expected > seconds * 50, `sender ${row.sender} had only ${row.expected} acknowledged messages`)
@@ -33,7 +35,7 @@ describe('a stall longer than the repair bound, real processes', function () {
   this.timeout(120_000)
   afterEach(() => killAll())
 
-  it('tells the stalled instance\'s clients what is lost (gap frames, exact counts), recovered:false on a resume, a metric; everything else arrives once, in order', async () => {
+  it("tells the stalled instance's clients what is lost (gap frames, exact counts), recovered:false on a resume, a metric; everything else arrives once, in order", async () => {
     // 200 messages per writer kept: a 10 s stall at 100 msg/s is past the bound.
     const instances = await startInstances(3, {prefix: 'bound', extra: ['--repair-depth', '200']})
     const victim = instances[2]

@@ -26,8 +26,7 @@ export interface BusStatus {
 
 /** A participant came or went (`guidPrefix` identifies it; names may repeat), or a matched count changed. */
 export type BusEvent =
-  | {kind: 'joined' | 'left' | 'dropped'; name: string; guidPrefix: string}
-  | {kind: 'matched'; entity: 'writer' | 'reader'; count: number; topic?: AuxTopic}
+  {kind: 'joined' | 'left' | 'dropped'; name: string; guidPrefix: string} | {kind: 'matched'; entity: 'writer' | 'reader'; count: number; topic?: AuxTopic}
 
 export interface Bus {
   /** Participant name (the instance name). */
@@ -220,7 +219,7 @@ export class MemoryBus implements Bus {
         this.outbox = []
       }
       // One batch per run of samples of one channel, in write order.
-      for (let start = 0; start < outbox.length; ) {
+      for (let start = 0; start < outbox.length;) {
         let end = start
         while (end < outbox.length && outbox[end].channel === outbox[start].channel) end++
         const batch = outbox.slice(start, end).map((entry) => entry.sample)

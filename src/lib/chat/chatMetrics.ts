@@ -91,16 +91,21 @@ export function createChatMetrics(read: MetricSources) {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    dropped: counter(METRIC_NAMES.dropped, 'Messages not delivered to a client: it was being closed, or the sample was a repeat.', ['reason'], [
-      {reason: 'client_closing'},
-      {reason: 'duplicate'},
-    ]),
+    dropped: counter(
+      METRIC_NAMES.dropped,
+      'Messages not delivered to a client: it was being closed, or the sample was a repeat.',
+      ['reason'],
+      [{reason: 'client_closing'}, {reason: 'duplicate'}],
+    ),
     rateLimited: counter(METRIC_NAMES.rateLimited, 'Rate limit hits: plain clients paused, chatdds.v1 frames refused.', ['protocol'], byProtocol),
     badRequests: counter(METRIC_NAMES.badRequests, 'chatdds.v1 frames answered with an error frame, by code.', ['code']),
     closes: counter(METRIC_NAMES.closes, 'Websocket connections ended by the server, by reason.', ['reason']),
     repaired: counter(METRIC_NAMES.repaired, 'Missed messages obtained from peers after a stall or partition, and delivered in order.'),
     unrecovered: counter(METRIC_NAMES.unrecovered, 'Missed messages no peer held any more: lost, and reported to the clients of their rooms.'),
-    ignoredSamples: counter(METRIC_NAMES.ignoredSamples, 'DDS samples not acted on, by topic and reason (too large, malformed, forged, rate limited).', ['topic', 'reason']),
+    ignoredSamples: counter(METRIC_NAMES.ignoredSamples, 'DDS samples not acted on, by topic and reason (too large, malformed, forged, rate limited).', [
+      'topic',
+      'reason',
+    ]),
   }
   counterReadAtScrape(METRIC_NAMES.samplesWritten, 'Samples written to the DDS topic.', read.samplesWritten)
   gauge(METRIC_NAMES.matchedReaders, "DDS readers matched by this instance's writer (its own included).", read.matchedReaders)

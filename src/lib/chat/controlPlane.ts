@@ -105,7 +105,8 @@ export class ControlPlane {
         return
       case 'sync':
         // An instance announces its own writer only: a sync for another participant's writer is forged.
-        if (this.bus.participantOf(frame.writer) !== from.participant) this.ignore('forged', from, `a sync for DDS writer ${frame.writer}, which is not its own (${writer})`)
+        if (this.bus.participantOf(frame.writer) !== from.participant)
+          this.ignore('forged', from, `a sync for DDS writer ${frame.writer}, which is not its own (${writer})`)
         else reconciler.onSync(frame)
     }
   }

@@ -82,7 +82,9 @@ export class Inbound {
       if (sample.message.length > this.options.maxSampleBytes && Buffer.byteLength(sample.message) > this.options.maxSampleBytes) {
         // Counted as missing, so the writer's later samples are not held back behind it.
         this.metrics.ignoredSamples.inc({topic: 'messages', reason: 'too_large'})
-        this.logger.warn(`Dropped DDS sample ${sample.id} from ${sample.participantName ?? 'an unnamed participant'}: ${Buffer.byteLength(sample.message)} bytes, over the ${this.options.maxSampleBytes}-byte bound`)
+        this.logger.warn(
+          `Dropped DDS sample ${sample.id} from ${sample.participantName ?? 'an unnamed participant'}: ${Buffer.byteLength(sample.message)} bytes, over the ${this.options.maxSampleBytes}-byte bound`,
+        )
         this.skip(sample.writer, sample.seq, out)
         continue
       }
@@ -176,7 +178,9 @@ export class Inbound {
     if (how === 'repair') this.metrics.repaired.inc()
     if (message.seq > state.top + 1) {
       const ranges: SeqRange[] = [[state.top + 1, message.seq - 1]]
-      this.logger.info(`Missed ${message.seq - state.top - 1} samples of DDS writer ${message.writer} (sequence numbers ${state.top + 1}-${message.seq - 1}); asking the peers`)
+      this.logger.info(
+        `Missed ${message.seq - state.top - 1} samples of DDS writer ${message.writer} (sequence numbers ${state.top + 1}-${message.seq - 1}); asking the peers`,
+      )
       state.held.set(message.seq, message)
       state.top = message.seq
       this.hooks.missing(message.writer, ranges)

@@ -43,7 +43,11 @@ const MAX_HOST_PART = MAX_NAME_LENGTH - 'chat--65535-xxxx'.length
  * host has no usable name. The hostname is lower-cased, cut at its first dot and to what the name length allows.
  */
 export function defaultInstanceName(hostname: string, port: number): string {
-  const host = (hostname.split('.')[0] ?? '').toLowerCase().replaceAll(/[^a-z0-9-]+/g, '-').replaceAll(/^-+|-+$/g, '').slice(0, MAX_HOST_PART)
+  const host = (hostname.split('.')[0] ?? '')
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9-]+/g, '-')
+    .replaceAll(/^-+|-+$/g, '')
+    .slice(0, MAX_HOST_PART)
   return host ? `chat-${host}-${port}` : `chat-${port}`
 }
 

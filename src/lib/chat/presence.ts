@@ -5,7 +5,14 @@
  * leaves or is dropped (lease expired): no ghosts.
  */
 import type {Sample} from '../dds/types.js'
-import {encodePresenceRequest, encodePresenceSnapshot, parsePresenceSnapshot, type InstanceInfo, type Member, type PresenceSnapshot as Snapshot} from '../wire/index.js'
+import {
+  encodePresenceRequest,
+  encodePresenceSnapshot,
+  parsePresenceSnapshot,
+  type InstanceInfo,
+  type Member,
+  type PresenceSnapshot as Snapshot,
+} from '../wire/index.js'
 import type {Bus} from './bus.js'
 import type {Logger} from './log.js'
 
@@ -251,7 +258,10 @@ export class ClusterPresence {
     if (this.closed) return
     const rooms = Object.fromEntries([...this.local].map(([room, names]) => [room, [...names.keys()].sort(compare)]))
     const snapshot = encodePresenceSnapshot({instance: this.options.name, participant: this.bus.guidPrefix, url: this.options.url, rooms})
-    if (snapshot.length > MAX_SNAPSHOT_BYTES) this.options.logger.warn(`This instance's presence snapshot is ${snapshot.length} characters, over the ${MAX_SNAPSHOT_BYTES}-byte bound its peers read: they will not see its members`)
+    if (snapshot.length > MAX_SNAPSHOT_BYTES)
+      this.options.logger.warn(
+        `This instance's presence snapshot is ${snapshot.length} characters, over the ${MAX_SNAPSHOT_BYTES}-byte bound its peers read: they will not see its members`,
+      )
     try {
       this.bus.publishAux('presence', snapshot)
     } catch (error) {

@@ -132,7 +132,17 @@ export class Reconciler {
     const messages = this.store.range(request.writer, request.ranges, REPAIR_LIMITS.maxSeqs)
     const head = repairAnswerHead({to: from.participant, from: this.options.name, nonce: request.nonce, writer: request.writer})
     if (!writeAnswer(this.bus, this.options.logger, head, messages, `repaired messages to ${from.name}`, false)) return
-    this.write(encodeRepairEnd({to: from.participant, from: this.options.name, nonce: request.nonce, attempt: request.attempt, writer: request.writer, sent: messages.length}), `the end of a repair to ${from.name}`)
+    this.write(
+      encodeRepairEnd({
+        to: from.participant,
+        from: this.options.name,
+        nonce: request.nonce,
+        attempt: request.attempt,
+        writer: request.writer,
+        sent: messages.length,
+      }),
+      `the end of a repair to ${from.name}`,
+    )
     if (messages.length > 0) this.options.logger.info(`Sent ${messages.length} missed messages of DDS writer ${request.writer} to ${from.name || from.participant}`)
   }
 
@@ -214,7 +224,14 @@ export class Reconciler {
       // Attempts 2 s apart outlast presence catching up after a heal; a writer nobody holds is not waited on for ever.
       if (open.attempt >= this.timing.attempts) {
         const missing = askedPart(this.inbound.missing(writer), open.ranges)
-        this.options.logger.warn(`No answer from ${[...open.asked].filter((p) => !open.ended.has(p)).map((p) => this.options.peers().get(p) ?? p).join(', ') || 'any peer'} about missed messages of DDS writer ${writer} after ${open.attempt} attempts`)
+        this.options.logger.warn(
+          `No answer from ${
+            [...open.asked]
+              .filter((p) => !open.ended.has(p))
+              .map((p) => this.options.peers().get(p) ?? p)
+              .join(', ') || 'any peer'
+          } about missed messages of DDS writer ${writer} after ${open.attempt} attempts`,
+        )
         this.giveUp(writer, missing)
       } else this.ask(writer)
     }

@@ -207,7 +207,13 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     if (event.kind === 'joined') alive.add(event.guidPrefix)
     else if (event.kind !== 'matched') alive.delete(event.guidPrefix)
   })
-  reconciler = new Reconciler(bus, inbound, store, {name, logger, peers: () => presence.peers(), alive: (participant) => alive.has(participant), timing: options.reconcile})
+  reconciler = new Reconciler(bus, inbound, store, {
+    name,
+    logger,
+    peers: () => presence.peers(),
+    alive: (participant) => alive.has(participant),
+    timing: options.reconcile,
+  })
   repairs = {store, reconciler}
   const controlPlane = new ControlPlane(bus, {maxSampleBytes: options.maxSampleBytes + 512 * 1024, metrics, logger, exchange, reconciler, presence})
 
@@ -220,7 +226,15 @@ function assemble(bus: Bus, options: CoreOptions): Core {
       done?.(error, result)
     })
   }
-  const transport = {maxPayload: options.maxPayload, rateLimit: options.rateLimit, slowConsumer: options.slowConsumer, heartbeatMs: options.heartbeatMs, closeGraceMs: options.closeGraceMs, logger, metrics}
+  const transport = {
+    maxPayload: options.maxPayload,
+    rateLimit: options.rateLimit,
+    slowConsumer: options.slowConsumer,
+    heartbeatMs: options.heartbeatMs,
+    closeGraceMs: options.closeGraceMs,
+    logger,
+    metrics,
+  }
   const plain = new PlainProtocol({metrics, logger, publish})
   const v1 = new V1Protocol({
     instance: name,

@@ -85,7 +85,12 @@ export class V1Protocol {
         return
       case 'join': {
         if (!connection.rooms.has(request.room) && connection.rooms.size >= this.context.maxRooms) {
-          this.sendError(connection, 'too_many_rooms', `This connection is in ${this.context.maxRooms} rooms already, the most it may be in; leave one first.`, request.ref)
+          this.sendError(
+            connection,
+            'too_many_rooms',
+            `This connection is in ${this.context.maxRooms} rooms already, the most it may be in; leave one first.`,
+            request.ref,
+          )
           return
         }
         const limit = request.since ? request.history : (request.history ?? 0)

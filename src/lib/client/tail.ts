@@ -113,7 +113,9 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
     connection.on('message', deliver)
     connection.on('serverError', (error) => onNotice(error.message))
     connection.on('gap', (gap) =>
-      onNotice(`${connection.url} lost ${gap.missing} message${gap.missing === 1 ? '' : 's'} of #${gap.room} that no instance holds any more (a stall or partition longer than the cluster keeps); they will not be shown.`),
+      onNotice(
+        `${connection.url} lost ${gap.missing} message${gap.missing === 1 ? '' : 's'} of #${gap.room} that no instance holds any more (a stall or partition longer than the cluster keeps); they will not be shown.`,
+      ),
     )
     connection.once('close', (code) => onDrop(connection, code))
     try {

@@ -99,7 +99,10 @@ export function assertHostInterface(address: string, interfaces?: NodeJS.Dict<os
   const addresses = hostAddresses(interfaces)
   if (addresses.includes(address)) return
   const have = addresses.length > 0 ? `its IPv4 addresses are ${addresses.join(', ')}` : 'it has no IPv4 address on an interface that is up'
-  throw new DdsError('EADDRNOTAVAIL', `DDS interface ${address} is not an address of this host (${have}); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).`)
+  throw new DdsError(
+    'EADDRNOTAVAIL',
+    `DDS interface ${address} is not an address of this host (${have}); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).`,
+  )
 }
 
 /** Parses `host[:port]` (for --peer). */

@@ -1,14 +1,7 @@
 /** The typed wrapper over the native binding: one participant on one domain, writers and readers of `User Messages`. */
 import {EventEmitter} from 'node:events'
 import {assertHostInterface, discoveryWindowMs, INITIAL_ANNOUNCEMENTS, resolveConfig, validateDomain} from './config.js'
-import {
-  nativeBinding,
-  type NativeEndpointQos,
-  type NativeEvent,
-  type NativeParticipant,
-  type NativeParticipantConfig,
-  type NativeWriterQos,
-} from './native.js'
+import {nativeBinding, type NativeEndpointQos, type NativeEvent, type NativeParticipant, type NativeParticipantConfig, type NativeWriterQos} from './native.js'
 import {
   DEFAULT_DOMAIN,
   TOPIC_NAME,

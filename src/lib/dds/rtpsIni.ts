@@ -65,12 +65,18 @@ function readRtpsIni(file: string): string {
   const check = (stats: Stats) => {
     if (stats.isDirectory()) cannotRead({code: 'EISDIR'})
     if (!stats.isFile()) {
-      throw new DdsError('EINI', `The DDS config file ${file} is not a regular file (it is ${fileKind(stats)}); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.`)
+      throw new DdsError(
+        'EINI',
+        `The DDS config file ${file} is not a regular file (it is ${fileKind(stats)}); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.`,
+      )
     }
     if (stats.size > MAX_RTPS_INI_BYTES) throw tooLarge()
   }
   const tooLarge = () =>
-    new DdsError('EINI', `The DDS config file ${file} is larger than ${MAX_RTPS_INI_BYTES / 1024 / 1024} MiB, far more than any rtps.ini; check that --dds-config or -DCPSConfigFile names the right file.`)
+    new DdsError(
+      'EINI',
+      `The DDS config file ${file} is larger than ${MAX_RTPS_INI_BYTES / 1024 / 1024} MiB, far more than any rtps.ini; check that --dds-config or -DCPSConfigFile names the right file.`,
+    )
   // stat before open: opening a FIFO blocks until someone writes to it.
   let stats: Stats
   try {
@@ -216,11 +222,19 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     domain: {discoveryconfig: ignore},
     rtps_discovery: {
       // OpenDDS separates these by commas or whitespace; an empty item ("a,,b") is a typo, not a skip.
-      spdpsendaddrs: entry => {
+      spdpsendaddrs: (entry) => {
         const items = entry.value.split(/\s*,\s*|\s+/)
         // Each address without a port is announced to on every participant id: thousands would flood the network.
-        if (items.length > MAX_SEND_ADDRS) fail(entry.line, `${entry.key} lists ${items.length} addresses, more than the ${MAX_SEND_ADDRS} chatdds accepts; list one address per peer host (without a port, every participant id on it is reached)`)
-        set('initialPeers', items.map(text => address(entry, text)), entry)
+        if (items.length > MAX_SEND_ADDRS)
+          fail(
+            entry.line,
+            `${entry.key} lists ${items.length} addresses, more than the ${MAX_SEND_ADDRS} chatdds accepts; list one address per peer host (without a port, every participant id on it is reached)`,
+          )
+        set(
+          'initialPeers',
+          items.map((text) => address(entry, text)),
+          entry,
+        )
       },
       sedpmulticast: setMulticast,
       spdplocaladdress: setInterface,

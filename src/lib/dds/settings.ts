@@ -34,7 +34,9 @@ export function resolveDdsSettings(options: DdsSettingsOptions): {domain: number
     for (const warning of ini.warnings.slice(0, MAX_CONFIG_WARNINGS)) options.onWarning?.(formatWarning(warning))
     const rest = ini.warnings.length - MAX_CONFIG_WARNINGS
     if (rest > 0) {
-      options.onWarning?.(`${options.ddsConfig}: ${rest} more warning${rest === 1 ? '' : 's'} not shown (${ini.warnings.length} in all); fix the ones above and run again to see the next.`)
+      options.onWarning?.(
+        `${options.ddsConfig}: ${rest} more warning${rest === 1 ? '' : 's'} not shown (${ini.warnings.length} in all); fix the ones above and run again to see the next.`,
+      )
     }
     config = ini.config
     domain ??= ini.domain

@@ -179,7 +179,15 @@ export function parseHistoryFrame(text: string): HistoryFrame | null | undefined
     case 'history': {
       const {to, from, nonce, room, messages} = frame
       if (typeof room !== 'string' || !Array.isArray(messages) || typeof to !== 'string' || typeof nonce !== 'string') return null
-      return {type: 'history', to, from: typeof from === 'string' ? from : '', nonce, room, coverage: parseSpans(frame.coverage), messages: messages.filter(validEntry)}
+      return {
+        type: 'history',
+        to,
+        from: typeof from === 'string' ? from : '',
+        nonce,
+        room,
+        coverage: parseSpans(frame.coverage),
+        messages: messages.filter(validEntry),
+      }
     }
     case 'repair-request': {
       const {from, nonce, attempt, writer, ranges} = frame
@@ -191,12 +199,27 @@ export function parseHistoryFrame(text: string): HistoryFrame | null | undefined
     case 'repair': {
       const {to, from, nonce, writer, messages} = frame
       if (typeof to !== 'string' || typeof nonce !== 'string' || typeof writer !== 'string' || !Array.isArray(messages)) return null
-      return {type: 'repair', to, from: typeof from === 'string' ? from : '', nonce, writer, messages: messages.filter((m): m is HistoryEntry => validEntry(m) && m.writer === writer)}
+      return {
+        type: 'repair',
+        to,
+        from: typeof from === 'string' ? from : '',
+        nonce,
+        writer,
+        messages: messages.filter((m): m is HistoryEntry => validEntry(m) && m.writer === writer),
+      }
     }
     case 'repair-end': {
       const {to, from, nonce, attempt, writer, sent} = frame
       if (typeof to !== 'string' || typeof nonce !== 'string' || typeof writer !== 'string') return null
-      return {type: 'repair-end', to, from: typeof from === 'string' ? from : '', nonce, attempt: typeof attempt === 'number' ? attempt : 1, writer, sent: typeof sent === 'number' ? sent : 0}
+      return {
+        type: 'repair-end',
+        to,
+        from: typeof from === 'string' ? from : '',
+        nonce,
+        attempt: typeof attempt === 'number' ? attempt : 1,
+        writer,
+        sent: typeof sent === 'number' ? sent : 0,
+      }
     }
     case 'sync': {
       const {from, writer, seq} = frame
@@ -258,7 +281,14 @@ export function encodeWriterSync(sync: Omit<WriterSync, 'type'>): string {
 }
 
 export function encodeHistoryRequest(request: Omit<HistoryRequest, 'type'>): string {
-  return JSON.stringify({type: 'history-request', from: request.from, nonce: request.nonce, attempt: request.attempt, depth: request.depth, answered: request.answered})
+  return JSON.stringify({
+    type: 'history-request',
+    from: request.from,
+    nonce: request.nonce,
+    attempt: request.attempt,
+    depth: request.depth,
+    answered: request.answered,
+  })
 }
 
 export function encodeHistoryEnd(end: {to: string; from: string; nonce: string; rooms: number; messages: number}): string {

@@ -38,9 +38,7 @@ export type Request =
   | {type: 'ping'; ref?: Ref}
 
 /** A request as a client writes it: `since` is a message id or a cursor object. */
-export type OutgoingRequest =
-  | Exclude<Request, {type: 'join'}>
-  | {type: 'join'; room: string; history?: number; since?: Cursor | string; ref?: Ref}
+export type OutgoingRequest = Exclude<Request, {type: 'join'}> | {type: 'join'; room: string; history?: number; since?: Cursor | string; ref?: Ref}
 
 export interface RequestError {
   code: ErrorCode
@@ -50,8 +48,7 @@ export interface RequestError {
 
 export type ParseResult = {ok: true; request: Request} | ({ok: false} & RequestError)
 
-const isRef = (ref: unknown): ref is Ref =>
-  (typeof ref === 'string' && ref.length <= MAX_REF_LENGTH) || (typeof ref === 'number' && Number.isFinite(ref))
+const isRef = (ref: unknown): ref is Ref => (typeof ref === 'string' && ref.length <= MAX_REF_LENGTH) || (typeof ref === 'number' && Number.isFinite(ref))
 
 /** A name or room: a non-empty string of at most `max` characters. */
 export function validName(value: unknown, max: number): value is string {
@@ -235,21 +232,22 @@ export interface GapFrame {
   ref?: undefined
 }
 
-export type ServerFrame =
-  | HelloFrame
-  | MessageFrame
-  | JoinedFrame
-  | LeftFrame
-  | AckFrame
-  | PresenceFrame
-  | PresenceChangeFrame
-  | GapFrame
-  | PongFrame
-  | ErrorFrame
+export type ServerFrame = HelloFrame | MessageFrame | JoinedFrame | LeftFrame | AckFrame | PresenceFrame | PresenceChangeFrame | GapFrame | PongFrame | ErrorFrame
 
 export type ServerFrameType = ServerFrame['type']
 
-const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrameType>(['hello', 'message', 'joined', 'left', 'ack', 'presence', 'presence-change', 'gap', 'pong', 'error'])
+const SERVER_FRAME_TYPES: ReadonlySet<string> = new Set<ServerFrameType>([
+  'hello',
+  'message',
+  'joined',
+  'left',
+  'ack',
+  'presence',
+  'presence-change',
+  'gap',
+  'pong',
+  'error',
+])
 
 /** `{ref}` when there is one, for spreading into a reply. */
 export function refOf(ref: Ref | undefined): {ref?: Ref} {

@@ -31,7 +31,23 @@ function recordedBus(hub, name) {
 
 const zero = () => 0
 const metrics = () =>
-  createChatMetrics(Object.fromEntries(['clients', 'pausedClients', 'matchedReaders', 'matchedWriters', 'samplesWritten', 'writerBusy', 'publishQueue', 'historyMessages', 'clusterInstances', 'repairStoreMessages', 'repairsPending'].map((k) => [k, zero])))
+  createChatMetrics(
+    Object.fromEntries(
+      [
+        'clients',
+        'pausedClients',
+        'matchedReaders',
+        'matchedWriters',
+        'samplesWritten',
+        'writerBusy',
+        'publishQueue',
+        'historyMessages',
+        'clusterInstances',
+        'repairStoreMessages',
+        'repairsPending',
+      ].map((k) => [k, zero]),
+    ),
+  )
 /** The history exchange reads `chatdds History` through the control plane, as in the server. */
 function startExchange(bus, exchange, logger) {
   const reconciler = {onRequest() {}, onAnswer() {}, onEnd() {}, onSync() {}}
@@ -55,7 +71,11 @@ describe('cluster state parts (unit)', () => {
       const bus = new MemoryBus(hub, {name: 'chat-a'})
       const changes = []
       const presence = new ClusterPresence(bus, {name: 'chat-a', url: 'ws://127.0.0.1:7000/', logger: recordingLogger([]), coalesceMs: 5}, (c) => changes.push(c))
-      closers.push(() => presence.close(), () => bus.close(), () => observer.close())
+      closers.push(
+        () => presence.close(),
+        () => bus.close(),
+        () => observer.close(),
+      )
       presence.join('general', 'alice')
       await tick()
       assert.deepEqual(observer.seen.presence, [], 'no snapshot before start()')
@@ -68,7 +88,12 @@ describe('cluster state parts (unit)', () => {
       presence.join('random', 'bob')
       await eventually(() => observer.seen.presence.length === 2)
       await tick()
-      assert.deepEqual(observer.seen.presence[1], {instance: 'chat-a', participant: bus.guidPrefix, url: 'ws://127.0.0.1:7000/', rooms: {general: ['alice', 'bob'], random: ['bob']}})
+      assert.deepEqual(observer.seen.presence[1], {
+        instance: 'chat-a',
+        participant: bus.guidPrefix,
+        url: 'ws://127.0.0.1:7000/',
+        rooms: {general: ['alice', 'bob'], random: ['bob']},
+      })
       assert.equal(observer.seen.presence.length, 2)
     })
 
@@ -79,12 +104,19 @@ describe('cluster state parts (unit)', () => {
       const lines = []
       const changes = []
       const presence = new ClusterPresence(bus, {name: 'chat-a', url: 'ws://a/', logger: recordingLogger(lines)}, (c) => changes.push(c))
-      closers.push(() => presence.close(), () => bus.close(), () => peer.close())
+      closers.push(
+        () => presence.close(),
+        () => bus.close(),
+        () => peer.close(),
+      )
       presence.start()
       peer.publishAux('presence', JSON.stringify({instance: 'chat-b', url: 'ws://b/', rooms: {general: ['carol']}}))
       await eventually(() => presence.members('general').length === 1)
       assert.deepEqual(presence.members('general'), [{name: 'carol', instance: 'chat-b'}])
-      assert.deepEqual(presence.instances(), [{name: 'chat-a', url: 'ws://a/'}, {name: 'chat-b', url: 'ws://b/'}])
+      assert.deepEqual(presence.instances(), [
+        {name: 'chat-a', url: 'ws://a/'},
+        {name: 'chat-b', url: 'ws://b/'},
+      ])
       presence.participantGone(peer.guidPrefix)
       assert.deepEqual(presence.members('general'), [])
       assert.deepEqual(presence.instances(), [{name: 'chat-a', url: 'ws://a/'}])
@@ -101,7 +133,11 @@ describe('cluster state parts (unit)', () => {
       const bus = new MemoryBus(hub, {name: 'chat-a'})
       const lines = []
       const presence = new ClusterPresence(bus, {name: 'chat-a', url: 'ws://a/', logger: recordingLogger(lines)}, () => {})
-      closers.push(() => presence.close(), () => bus.close(), () => peer.close())
+      closers.push(
+        () => presence.close(),
+        () => bus.close(),
+        () => peer.close(),
+      )
       presence.start()
       peer.publishAux('presence', '{"instance":"","url":5}')
       await eventually(() => lines.some((line) => line.startsWith('warning: Ignored a malformed presence snapshot')))
@@ -129,7 +165,14 @@ describe('cluster state parts (unit)', () => {
       const lines = []
       const presence = new ClusterPresence(bus, {name: 'chat-a', url: 'ws://a/', logger: recordingLogger([])}, () => {})
       const exchange = new HistoryExchange(bus, history, presence, {name: 'chat-a', logger: recordingLogger(lines), timing})
-      closers.push(() => exchange.close(), () => presence.close(), () => peerExchange.close(), () => peerPresence.close(), () => bus.close(), () => peerBus.close())
+      closers.push(
+        () => exchange.close(),
+        () => presence.close(),
+        () => peerExchange.close(),
+        () => peerPresence.close(),
+        () => bus.close(),
+        () => peerBus.close(),
+      )
       await tick()
       assert.deepEqual(bus.written, [], 'nothing written before start()')
       assert.equal(exchange.state, 'pending')
@@ -143,9 +186,18 @@ describe('cluster state parts (unit)', () => {
       assert.deepEqual(Object.keys(requests[0]), ['topic', 'type', 'from', 'nonce', 'attempt', 'depth', 'answered'])
       const answers = peerBus.written.filter((f) => f.type === 'history' && f.to === bus.guidPrefix)
       assert.equal(answers.length, 1)
-      assert.deepEqual(answers[0].messages.map((m) => m.message), [1, 2].map((seq) => encodeEnvelope({room: 'general', from: 'alice', text: `m${seq}`, ts: seq, origin: 'chat-b'})))
-      assert.deepEqual(history.lookup('general', {limit: 10}).messages.map((m) => m.text), ['m1', 'm2'])
-      assert.ok(lines.some((line) => /^History hand-over complete in .*: 1 peer answered \(chat-b\); 2 messages merged into 1 room$/.test(line)), lines.join('\n'))
+      assert.deepEqual(
+        answers[0].messages.map((m) => m.message),
+        [1, 2].map((seq) => encodeEnvelope({room: 'general', from: 'alice', text: `m${seq}`, ts: seq, origin: 'chat-b'})),
+      )
+      assert.deepEqual(
+        history.lookup('general', {limit: 10}).messages.map((m) => m.text),
+        ['m1', 'm2'],
+      )
+      assert.ok(
+        lines.some((line) => /^History hand-over complete in .*: 1 peer answered \(chat-b\); 2 messages merged into 1 room$/.test(line)),
+        lines.join('\n'),
+      )
     })
 
     it('answers a participant once per attempt, for one nonce only, and not when it is listed as answered', async () => {
@@ -154,12 +206,20 @@ describe('cluster state parts (unit)', () => {
       const bus = new MemoryBus(hub, {name: 'chat-b'})
       const presence = new ClusterPresence(bus, {name: 'chat-b', url: 'ws://b/', logger: recordingLogger([])}, () => {})
       const exchange = new HistoryExchange(bus, new History(10), presence, {name: 'chat-b', logger: recordingLogger([]), timing})
-      closers.push(() => exchange.close(), () => presence.close(), () => bus.close(), () => observer.close())
+      closers.push(
+        () => exchange.close(),
+        () => presence.close(),
+        () => bus.close(),
+        () => observer.close(),
+      )
       presence.start()
       startExchange(bus, exchange, recordingLogger([]))
       const asker = new MemoryBus(hub, {name: 'asker'})
       const other = new MemoryBus(hub, {name: 'other'})
-      closers.push(() => asker.close(), () => other.close())
+      closers.push(
+        () => asker.close(),
+        () => other.close(),
+      )
       const request = (nonce, attempt, answered = []) => JSON.stringify({type: 'history-request', from: 'chat-z', nonce, attempt, answered})
       asker.publishAux('history', request('n1', 1))
       asker.publishAux('history', request('n1', 1))
@@ -170,7 +230,11 @@ describe('cluster state parts (unit)', () => {
       // Then a second nonce from the same participant (within its rate: 2 requests/s, burst 10).
       asker.publishAux('history', request('n2', 1))
       await new Promise((resolve) => setTimeout(resolve, 100))
-      assert.deepEqual(ends(asker.guidPrefix).map((f) => f.nonce), ['n1', 'n1'], 'attempt 1 once, attempt 2 once, and never n2')
+      assert.deepEqual(
+        ends(asker.guidPrefix).map((f) => f.nonce),
+        ['n1', 'n1'],
+        'attempt 1 once, attempt 2 once, and never n2',
+      )
       assert.deepEqual(ends(other.guidPrefix), [], 'other listed chat-b as answered')
     })
 
@@ -187,11 +251,21 @@ describe('cluster state parts (unit)', () => {
       exchange.start()
       presence.start()
       const forger = new MemoryBus(hub, {name: 'forger'})
-      closers.push(() => exchange.close(), () => presence.close(), () => bus.close(), () => observer.close(), () => forger.close())
-      for (let i = 0; i < 20; i++) forger.publishAux('history', JSON.stringify({type: 'history-request', from: `fake-${i}`, nonce: `n${i}`, attempt: 1, answered: []}))
+      closers.push(
+        () => exchange.close(),
+        () => presence.close(),
+        () => bus.close(),
+        () => observer.close(),
+        () => forger.close(),
+      )
+      for (let i = 0; i < 20; i++)
+        forger.publishAux('history', JSON.stringify({type: 'history-request', from: `fake-${i}`, nonce: `n${i}`, attempt: 1, answered: []}))
       await eventually(() => observer.seen.history.some((f) => f.type === 'history-end'))
       await tick()
-      assert.deepEqual(observer.seen.history.filter((f) => f.type === 'history-end').map((f) => f.nonce), ['n0'])
+      assert.deepEqual(
+        observer.seen.history.filter((f) => f.type === 'history-end').map((f) => f.nonce),
+        ['n0'],
+      )
       const text = await counters.registry.metrics()
       assert.match(text, /chatdds_dds_samples_ignored_total\{topic="history",reason="rate_limited"\} 10\n/)
       assert.equal(lines.filter((line) => line.startsWith('warning: Ignored a history-request (rate limited) from forger')).length, 1)

@@ -34,6 +34,12 @@ describe('DdsBus over an existing participant', function () {
     assert.deepEqual(bus.status().peers, ['peer'])
     peer.close()
     await eventually(() => later.some((event) => event.kind === 'left'))
-    assert.deepEqual(early.filter((event) => event.kind !== 'matched'), [{kind: 'joined', name: 'peer', guidPrefix: peer.guidPrefix}, {kind: 'left', name: 'peer', guidPrefix: peer.guidPrefix}])
+    assert.deepEqual(
+      early.filter((event) => event.kind !== 'matched'),
+      [
+        {kind: 'joined', name: 'peer', guidPrefix: peer.guidPrefix},
+        {kind: 'left', name: 'peer', guidPrefix: peer.guidPrefix},
+      ],
+    )
   })
 })

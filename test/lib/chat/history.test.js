@@ -38,7 +38,14 @@ describe('chat history', () => {
     const history = new History(10)
     // Timestamps in arrival order (the fixture's default timestamp is the sequence number).
     let ts = 0
-    for (const [w, s] of [['a', 1], ['b', 7], ['a', 2], ['b', 8], ['c', 1]]) history.add({...message(w, s), ts: ++ts})
+    for (const [w, s] of [
+      ['a', 1],
+      ['b', 7],
+      ['a', 2],
+      ['b', 8],
+      ['c', 1],
+    ])
+      history.add({...message(w, s), ts: ++ts})
     const result = history.lookup('general', {since: parseCursor({a: 2, b: 7})})
     assert.deepEqual(ids(result), ['b:8', 'c:1'])
     assert.equal(result.recovered, true)
@@ -65,7 +72,13 @@ describe('chat history', () => {
 
   it('parses both cursor forms and refuses others', () => {
     assert.deepEqual([...parseCursor('0f0e:12')], [['0f0e', 12]])
-    assert.deepEqual([...parseCursor({x: 1, y: 0})], [['x', 1], ['y', 0]])
+    assert.deepEqual(
+      [...parseCursor({x: 1, y: 0})],
+      [
+        ['x', 1],
+        ['y', 0],
+      ],
+    )
     for (const bad of ['nocolon', ':5', 'a:-1', 'a:1.5', 5, null, [], {a: 'x'}, {a: -2}]) assert.equal(parseCursor(bad), undefined, JSON.stringify(bad))
   })
 
@@ -89,7 +102,7 @@ describe('chat history', () => {
 describe('chat history: hand-over and coverage', () => {
   const at = (writer, seq, ts, room = 'r') => ({...message(writer, seq, room), ts})
 
-  it('merges a peer\'s messages by id, each writer in sequence order, writers by timestamp, keeping the newest N', () => {
+  it("merges a peer's messages by id, each writer in sequence order, writers by timestamp, keeping the newest N", () => {
     const history = new History(5)
     history.add(at('b', 2, 20))
     const added = history.merge('r', [at('a', 1, 10), at('b', 1, 15), at('b', 2, 20), at('a', 2, 30), at('c', 1, 30)], new Map())
@@ -103,7 +116,7 @@ describe('chat history: hand-over and coverage', () => {
     assert.equal(history.has('a:3'), true)
   })
 
-  it('keeps a writer\'s sequence order even when its timestamps go backwards', () => {
+  it("keeps a writer's sequence order even when its timestamps go backwards", () => {
     const history = new History(10)
     history.merge('r', [at('a', 2, 5), at('a', 1, 50), at('b', 1, 10)])
     assert.deepEqual(ids(history.lookup('r', {limit: 10})), ['b:1', 'a:1', 'a:2'])
@@ -127,7 +140,7 @@ describe('chat history: hand-over and coverage', () => {
     assert.equal(history.lookup('r', {since: parseCursor({z: 1})}).recovered, false)
   })
 
-  it('joins a peer\'s span and its own live one only when they touch', () => {
+  it("joins a peer's span and its own live one only when they touch", () => {
     const history = new History(10)
     history.merge('r', [at('a', 3, 1)], new Map([['a', {lo: 0, hi: 3}]]))
     history.add(at('a', 4, 2))
@@ -139,7 +152,7 @@ describe('chat history: hand-over and coverage', () => {
     assert.equal(apart.lookup('r', {since: parseCursor({a: 3})}).recovered, false)
   })
 
-  it('notices a gap in a writer\'s live samples', () => {
+  it("notices a gap in a writer's live samples", () => {
     const history = new History(10)
     history.add(at('a', 1, 1))
     history.add(at('a', 2, 2))
@@ -153,7 +166,10 @@ describe('chat history: hand-over and coverage', () => {
     for (let seq = 1; seq <= 3; seq++) history.add(at('a', seq, seq))
     history.add(at('b', 1, 9, 'elsewhere'))
     const {messages, coverage} = history.snapshot('r')
-    assert.deepEqual(messages.map((m) => m.id), ['a:2', 'a:3'])
+    assert.deepEqual(
+      messages.map((m) => m.id),
+      ['a:2', 'a:3'],
+    )
     assert.deepEqual(Object.fromEntries(coverage), {a: {lo: 1, hi: 3}, b: {lo: 0, hi: 1}})
     assert.deepEqual(history.roomNames().sort(), ['elsewhere', 'r'])
   })

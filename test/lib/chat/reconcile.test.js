@@ -45,7 +45,7 @@ describe('reconciliation after a partition (MemoryBus)', function () {
   this.timeout(30_000)
   afterEach(cleanup)
 
-  it('repairs both sides of a cut: every client gets every message once, in each sender\'s order', async () => {
+  it("repairs both sides of a cut: every client gets every message once, in each sender's order", async () => {
     const [a, b, c] = await cluster(3)
     a.bus.cut(c.bus)
     await send(a.client, 'a', 0, 50)
@@ -66,7 +66,7 @@ describe('reconciliation after a partition (MemoryBus)', function () {
     for (const {client} of [a, b, c]) assert.deepEqual(framesOfType(client, 'gap'), [])
   })
 
-  it('finds a gap at the end of a writer\'s run from its announcements, with no later message', async () => {
+  it("finds a gap at the end of a writer's run from its announcements, with no later message", async () => {
     const [a, , c] = await cluster(3)
     a.bus.cut(c.bus)
     await send(a.client, 'a', 0, 20)
@@ -105,7 +105,10 @@ describe('reconciliation after a partition (MemoryBus)', function () {
     await eventually(() => fromSender(c.client, 'a').length === 10)
     assert.deepEqual(fromSender(c.client, 'a'), numbered('a', 31).slice(21))
     assert.equal(await metric(c.server, 'chatdds_messages_unrecovered_total'), 21)
-    assert.ok(c.server.lines.includes(`warning: Lost 21 messages of DDS writer ${writer} (sequence numbers 2-22): no peer holds them any more`), c.server.lines.join('\n'))
+    assert.ok(
+      c.server.lines.includes(`warning: Lost 21 messages of DDS writer ${writer} (sequence numbers 2-22): no peer holds them any more`),
+      c.server.lines.join('\n'),
+    )
     // A client that resumes from before the gap is told it may be missing messages.
     const late = await connectV1(c.server, 'late')
     assert.equal((await request(late, {type: 'join', room: 'r', since: {[writer]: 0}, ref: 's'})).recovered, false)

@@ -97,7 +97,10 @@ describe('tail', () => {
     server.broadcast({type: 'gap', room: 'general', writer: 'ab12', missing: 21, from: 2, to: 22})
     server.publish('general', 'after')
     assert.deepEqual(await session.done, {received: 2, reason: 'count'})
-    assert.deepEqual(messages.map((m) => m.text), ['before', 'after'])
+    assert.deepEqual(
+      messages.map((m) => m.text),
+      ['before', 'after'],
+    )
     assert.deepEqual(notices, [
       `${server.url} lost 21 messages of #general that no instance holds any more (a stall or partition longer than the cluster keeps); they will not be shown.`,
     ])

@@ -40,6 +40,9 @@ describe('Participant.findNamesake', function () {
   })
 
   it('refuses an interface this host does not have before Fast DDS sees it', () => {
-    assert.throws(() => new Participant({config: {interface: '10.99.99.99'}}), {code: 'EADDRNOTAVAIL', message: /^DDS interface 10\.99\.99\.99 is not an address of this host/})
+    assert.throws(() => new Participant({config: {interface: '10.99.99.99'}}), {
+      code: 'EADDRNOTAVAIL',
+      message: /^DDS interface 10\.99\.99\.99 is not an address of this host/,
+    })
   })
 })

@@ -97,17 +97,26 @@ describe('rtpsIni', () => {
       after(() => rmSync(dir, {recursive: true, force: true}))
 
       it('refuses a path that is not a regular file before reading it: /dev/zero, a FIFO', () => {
-        assertIniError(() => loadRtpsIni('/dev/zero'), 'The DDS config file /dev/zero is not a regular file (it is a character device); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.')
+        assertIniError(
+          () => loadRtpsIni('/dev/zero'),
+          'The DDS config file /dev/zero is not a regular file (it is a character device); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.',
+        )
         const fifo = path.join(dir, 'rtps.fifo')
         execFileSync('mkfifo', [fifo])
         // Opening a FIFO with no writer would block forever: this returns at all only because it is never opened.
-        assertIniError(() => loadRtpsIni(fifo), `The DDS config file ${fifo} is not a regular file (it is a named pipe); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.`)
+        assertIniError(
+          () => loadRtpsIni(fifo),
+          `The DDS config file ${fifo} is not a regular file (it is a named pipe); give --dds-config or -DCPSConfigFile the path of an rtps.ini file.`,
+        )
       })
 
       it('refuses a file over 1 MiB, and reads one of exactly 1 MiB', () => {
         const big = path.join(dir, 'big.ini')
         writeFileSync(big, '#'.repeat(1024 * 1024 + 1))
-        assertIniError(() => loadRtpsIni(big), `The DDS config file ${big} is larger than 1 MiB, far more than any rtps.ini; check that --dds-config or -DCPSConfigFile names the right file.`)
+        assertIniError(
+          () => loadRtpsIni(big),
+          `The DDS config file ${big} is larger than 1 MiB, far more than any rtps.ini; check that --dds-config or -DCPSConfigFile names the right file.`,
+        )
         const limit = path.join(dir, 'limit.ini')
         writeFileSync(limit, '[domain/12]\n' + '#'.repeat(1024 * 1024 - 12))
         assert.deepEqual(loadRtpsIni(limit), {domain: 12, config: {}, warnings: []})
@@ -116,7 +125,11 @@ describe('rtpsIni', () => {
       it('parses 300,000 unknown keys into exactly 300,000 warnings, each with its line', () => {
         const result = parseRtpsIni('[common]\n' + 'k=\n'.repeat(300_000), 'keys.ini')
         assert.equal(result.warnings.length, 300_000)
-        assert.deepEqual(result.warnings.at(-1), {file: 'keys.ini', line: 300_001, message: 'key k is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning'})
+        assert.deepEqual(result.warnings.at(-1), {
+          file: 'keys.ini',
+          line: 300_001,
+          message: 'key k is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning',
+        })
       })
 
       it('refuses a SpdpSendAddrs of more than 256 addresses', () => {

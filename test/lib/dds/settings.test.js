@@ -62,13 +62,15 @@ describe('assertHostInterface', () => {
     assert.doesNotThrow(() => assertHostInterface('192.168.1.10', interfaces))
     assert.throws(() => assertHostInterface('192.168.1.11', interfaces), {
       code: 'EADDRNOTAVAIL',
-      message: "DDS interface 192.168.1.11 is not an address of this host (its IPv4 addresses are 127.0.0.1, 192.168.1.10); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).",
+      message:
+        "DDS interface 192.168.1.11 is not an address of this host (its IPv4 addresses are 127.0.0.1, 192.168.1.10); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).",
     })
   })
 
   it('says so when the host has no IPv4 address up at all (a network namespace with lo down)', () => {
     assert.throws(() => assertHostInterface('127.0.0.1', {}), {
-      message: "DDS interface 127.0.0.1 is not an address of this host (it has no IPv4 address on an interface that is up); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).",
+      message:
+        "DDS interface 127.0.0.1 is not an address of this host (it has no IPv4 address on an interface that is up); pass one of this host's addresses to --interface (or local_address / SpdpLocalAddress in the rtps.ini).",
     })
   })
 })
