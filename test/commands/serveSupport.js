@@ -5,7 +5,11 @@ import {eventually, freePort, randomDomain, startCli} from '../helpers.js'
 /** oclif wraps error lines and prefixes them with ›; this gives back the sentence. */
 export const unwrap = (stderr) => stderr.replace(/\s*\n\s*›\s+/g, ' ').replace(/^\s*›\s+/, '')
 
-/** Starts `chatdds serve` on a free port (and a random domain unless `domain: false`); resolves once it answers /healthz. */
+/**
+ * Starts `chatdds serve` on a free port (and a random domain unless `domain: false`); resolves once it answers /healthz.
+ * @param {string[]} [extra]
+ * @param {{domain?: boolean} & import('node:child_process').SpawnOptions} [options]
+ */
 export async function startServe(extra = [], {domain = true, ...options} = {}) {
   const port = await freePort()
   const args = ['serve', '--port', String(port), ...(domain ? ['--domain', String(randomDomain())] : []), ...extra]
@@ -19,8 +23,19 @@ export async function startServe(extra = [], {domain = true, ...options} = {}) {
   return {child, port}
 }
 
+/**
+ * A websocket that records `texts` (every frame, as text) and `closed` (Promise of {code, reason}).
+ * @typedef {WebSocket & {texts: string[], closed: Promise<{code: number, reason: string}>}} RecordingSocket
+ */
+
+/**
+ * Opens a websocket to `chatdds serve` on `port`, with `protocol` if given.
+ * @param {number} port
+ * @param {string} [protocol]
+ * @returns {Promise<RecordingSocket>}
+ */
 export function openSocket(port, protocol) {
-  const ws = protocol ? new WebSocket(`ws://127.0.0.1:${port}/`, protocol) : new WebSocket(`ws://127.0.0.1:${port}/`)
+  const ws = /** @type {RecordingSocket} */ (protocol ? new WebSocket(`ws://127.0.0.1:${port}/`, protocol) : new WebSocket(`ws://127.0.0.1:${port}/`))
   ws.on('error', () => {})
   ws.texts = []
   ws.on('message', (data) => ws.texts.push(data.toString()))
@@ -62,10 +77,22 @@ export async function waitReady(instance, peers, timeoutMs = 30_000) {
   })
 }
 
-/** A chatdds.v1 client of `host:port` that has received its hello: `frames` (parsed), `ofType(type)`, `request(frame)` resolves with the reply carrying its ref. */
+/**
+ * A chatdds.v1 client: `frames` (every frame, parsed), `request(frame)`, `ofType(type)`.
+ * @typedef {WebSocket & {frames: any[], request: (frame: object & {type: string}) => Promise<any>, ofType: (type: string) => any[]}} V1Socket
+ */
+
+/**
+ * A chatdds.v1 client of `host:port` that has received its hello: `frames` (parsed), `request(frame)` resolves with the reply carrying its ref.
+ * @param {string} host
+ * @param {number} port
+ * @param {string} name
+ * @returns {Promise<V1Socket>}
+ */
 export async function openClient(host, port, name) {
+  /** @type {V1Socket} */
   const ws = await new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://${host}:${port}/?name=${encodeURIComponent(name)}`, 'chatdds.v1')
+    const socket = /** @type {V1Socket} */ (new WebSocket(`ws://${host}:${port}/?name=${encodeURIComponent(name)}`, 'chatdds.v1'))
     socket.on('error', () => {})
     socket.frames = []
     socket.on('message', (data) => socket.frames.push(JSON.parse(data.toString())))
@@ -83,5 +110,9 @@ export async function openClient(host, port, name) {
   return ws
 }
 
-/** openClient on 127.0.0.1. */
+/**
+ * openClient on 127.0.0.1.
+ * @param {number} port
+ * @param {string} name
+ */
 export const openV1 = (port, name) => openClient('127.0.0.1', port, name)

@@ -43,7 +43,9 @@ export function twoHosts(suffix = process.pid.toString(36)) {
     for (const host of hosts) {
       try {
         ip('netns', 'del', host.ns) // also removes its veth ends, and so the pairs
-      } catch {}
+      } catch {
+        // already gone (a test that failed half-way, or a second removal)
+      }
     }
   }
   return {

@@ -7,17 +7,17 @@ export type ProtocolName = 'plain' | typeof SUBPROTOCOL
 
 /** What the gauges (and the counters kept elsewhere) read at scrape time. */
 export interface MetricSources {
-  clients(protocol: ProtocolName): number
-  pausedClients(): number
-  matchedReaders(): number
-  matchedWriters(): number
-  samplesWritten(): number
-  writerBusy(): number
-  publishQueue(): number
-  historyMessages(): number
-  clusterInstances(): number
-  repairStoreMessages(): number
-  repairsPending(): number
+  clients: (protocol: ProtocolName) => number
+  pausedClients: () => number
+  matchedReaders: () => number
+  matchedWriters: () => number
+  samplesWritten: () => number
+  writerBusy: () => number
+  publishQueue: () => number
+  historyMessages: () => number
+  clusterInstances: () => number
+  repairStoreMessages: () => number
+  repairsPending: () => number
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]

@@ -3,7 +3,6 @@
  * the raw text. Plain clients get no error frames, so flow control never drops: a client over its
  * rate stops being read until it may send again.
  */
-import type {RawData} from 'ws'
 import {CloseCode} from '../wire/index.js'
 import type {ChatMetrics} from './chatMetrics.js'
 import type {Connection} from './connection.js'
@@ -20,10 +19,11 @@ export class PlainProtocol {
   constructor(private readonly context: PlainContext) {}
 
   accept(connection: Connection): void {
-    connection.ws.on('message', (data, isBinary) => this.onFrame(connection, data, isBinary))
+    // ws's binaryType is 'nodebuffer' (its default): every message is one Buffer.
+    connection.ws.on('message', (data, isBinary) => this.onFrame(connection, data as Buffer, isBinary))
   }
 
-  private onFrame(connection: Connection, data: RawData, isBinary: boolean): void {
+  private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
     if (connection.closing) return
     const {metrics, logger} = this.context
     if (isBinary) {

@@ -76,7 +76,7 @@ export class ClusterPresence {
   /** A connection named `name` joined `room` here. */
   join(room: string, name: string): void {
     let names = this.local.get(room)
-    if (!names) this.local.set(room, (names = new Map()))
+    if (!names) this.local.set(room, (names = new Map<string, number>()))
     const count = names.get(name) ?? 0
     names.set(name, count + 1)
     if (count > 0) return
@@ -213,7 +213,7 @@ export class ClusterPresence {
 
   private count(room: string, name: string, instance: string, delta: 1 | -1): void {
     let members = this.counts.get(room)
-    if (!members) this.counts.set(room, (members = new Map()))
+    if (!members) this.counts.set(room, (members = new Map<string, number>()))
     const key = JSON.stringify([instance, name])
     const count = (members.get(key) ?? 0) + delta
     if (count > 0) members.set(key, count)

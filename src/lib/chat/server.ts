@@ -158,8 +158,9 @@ function assemble(bus: Bus, options: CoreOptions): Core {
       hub.resumeAll('bus')
     },
   })
-  // Read at scrape time; assigned below, once the parts that count exist.
-  let repairs: {store: RepairStore; reconciler: Reconciler} | undefined
+  const store = new RepairStore(options.repairDepth)
+  // The reconciler needs the inbound side, which needs the metrics: it is filled in below, and read only later.
+  const late: {reconciler?: Reconciler} = {}
   const metrics = createChatMetrics({
     clients: (protocol) => hub.count(protocol),
     pausedClients: () => hub.pausedCount,
@@ -170,8 +171,8 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     publishQueue: () => publisher.pendingCount,
     historyMessages: () => history.count,
     clusterInstances: () => presence.instances().length,
-    repairStoreMessages: () => repairs?.store.count ?? 0,
-    repairsPending: () => repairs?.reconciler.pending ?? 0,
+    repairStoreMessages: () => store.count,
+    repairsPending: () => late.reconciler?.pending ?? 0,
   })
   const presence = new ClusterPresence(
     bus,
@@ -181,8 +182,6 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     },
   )
   const exchange = new HistoryExchange(bus, history, presence, {name, logger, timing: options.handOver})
-  const store = new RepairStore(options.repairDepth)
-  let reconciler: Reconciler | undefined
   const inbound = new Inbound(
     history,
     store,
@@ -193,7 +192,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
       deliver: (messages) => {
         if (!closed) hub.fanOut(messages)
       },
-      missing: (writer) => reconciler?.want(writer),
+      missing: (writer) => late.reconciler?.want(writer),
       lost: (gap) => {
         // Plain clients cannot be told; the log line and the metric (inbound.ts) say it for them.
         for (const room of gap.rooms) hub.toRoom(room, {type: 'gap', room, writer: gap.writer, missing: gap.missing, from: gap.from, to: gap.to})
@@ -207,14 +206,14 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     if (event.kind === 'joined') alive.add(event.guidPrefix)
     else if (event.kind !== 'matched') alive.delete(event.guidPrefix)
   })
-  reconciler = new Reconciler(bus, inbound, store, {
+  const reconciler = new Reconciler(bus, inbound, store, {
     name,
     logger,
     peers: () => presence.peers(),
     alive: (participant) => alive.has(participant),
     timing: options.reconcile,
   })
-  repairs = {store, reconciler}
+  late.reconciler = reconciler
   const controlPlane = new ControlPlane(bus, {maxSampleBytes: options.maxSampleBytes + 512 * 1024, metrics, logger, exchange, reconciler, presence})
 
   const publish = (message: string, done?: PublishCallback) => {
@@ -332,6 +331,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const logger = options.logger ?? silentLogger
 
   // Until the bus exists (a few ms after listening) /readyz and /metrics answer 503.
+  // Assigned once the bus exists; status() reads it before that (/readyz answers 503 until then).
+  // eslint-disable-next-line prefer-const
   let core: Core | undefined
   let bus: Bus | undefined
   let closing: Promise<void> | undefined

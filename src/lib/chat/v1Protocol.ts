@@ -3,7 +3,6 @@
  * send with acks, presence and ping. Frames are parsed and built by the wire module; the connection
  * carries them.
  */
-import type {RawData} from 'ws'
 import {
   encodeEnvelope,
   errorFrame,
@@ -44,7 +43,8 @@ export class V1Protocol {
   constructor(private readonly context: V1Context) {}
 
   accept(connection: Connection): void {
-    connection.ws.on('message', (data, isBinary) => this.onFrame(connection, data, isBinary))
+    // ws's binaryType is 'nodebuffer' (its default): every message is one Buffer.
+    connection.ws.on('message', (data, isBinary) => this.onFrame(connection, data as Buffer, isBinary))
     connection.send(this.hello(connection))
   }
 
@@ -53,7 +53,7 @@ export class V1Protocol {
     for (const room of [...connection.rooms]) this.leave(connection, room)
   }
 
-  private onFrame(connection: Connection, data: RawData, isBinary: boolean): void {
+  private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
     if (connection.closing) return
     if (isBinary) {
       this.sendError(connection, 'bad_request', 'Binary frames are not supported; send JSON text frames.')

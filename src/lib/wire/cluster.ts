@@ -150,8 +150,10 @@ export function validEntry(entry: unknown): entry is HistoryEntry {
 function parseSpans(coverage: unknown): Map<string, Span> {
   const spans = new Map<string, Span>()
   if (typeof coverage !== 'object' || coverage === null) return spans
-  for (const [writer, span] of Object.entries(coverage)) {
-    if (Array.isArray(span) && span.length === 2 && span.every((n) => Number.isSafeInteger(n)) && span[0] <= span[1]) spans.set(writer, {lo: span[0], hi: span[1]})
+  for (const [writer, span] of Object.entries(coverage as Record<string, unknown>)) {
+    if (!Array.isArray(span) || span.length !== 2) continue
+    const [lo, hi] = span as unknown[]
+    if (Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && (lo as number) <= (hi as number)) spans.set(writer, {lo: lo as number, hi: hi as number})
   }
   return spans
 }
@@ -250,8 +252,8 @@ function parseRanges(ranges: unknown): SeqRange[] | undefined {
   let total = 0
   for (const range of ranges) {
     if (!Array.isArray(range) || range.length !== 2) return undefined
-    const [lo, hi] = range
-    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo < 0 || hi < lo) return undefined
+    const [lo, hi] = range as unknown[]
+    if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo < 0 || hi < lo) return undefined
     total += hi - lo + 1
     if (total > REPAIR_LIMITS.maxSeqs) return undefined
     out.push([lo, hi])

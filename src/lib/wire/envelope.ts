@@ -63,10 +63,10 @@ export function decodeMessage(message: string): ChatMessage {
   if (v.ts !== undefined && v.ts !== null && !(typeof v.ts === 'number' && Number.isFinite(v.ts))) return plain
   return {
     room: v.room,
-    from: (v.from as string | null | undefined) ?? null,
+    from: v.from ?? null,
     text: v.text,
-    ts: (v.ts as number | null | undefined) ?? null,
-    origin: (v.origin as string | null | undefined) ?? null,
+    ts: v.ts ?? null,
+    origin: v.origin ?? null,
     envelope: true,
   }
 }

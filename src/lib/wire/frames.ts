@@ -70,7 +70,7 @@ export function parseRequest(text: string): ParseResult {
   if (frame.ref !== undefined && !isRef(frame.ref)) {
     return {ok: false, code: 'bad_request', message: `"ref" must be a string of at most ${MAX_REF_LENGTH} characters or a number.`}
   }
-  const ref = frame.ref as Ref | undefined
+  const ref = frame.ref
   const bad = (message: string): ParseResult => ({ok: false, code: 'bad_request', message, ref})
   const withRef = <T extends object>(request: T) => (ref === undefined ? request : {...request, ref})
   const roomProblem = () =>

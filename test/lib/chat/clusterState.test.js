@@ -21,36 +21,36 @@ function recordWrites(bus) {
   return bus
 }
 
-/** A MemoryBus on `hub` whose auxiliary samples (its own included) are recorded per topic. */
+/**
+ * A MemoryBus on `hub` whose auxiliary samples (its own included) are recorded per topic.
+ * @returns {MemoryBus & {seen: {history: any[], presence: any[]}}}
+ */
 function recordedBus(hub, name) {
-  const bus = new MemoryBus(hub, {name})
-  bus.seen = {history: [], presence: []}
-  for (const topic of ['history', 'presence']) bus.onAuxSamples(topic, (batch) => bus.seen[topic].push(...batch.map((s) => JSON.parse(s.message))))
+  const bus = Object.assign(new MemoryBus(hub, {name}), {seen: {history: [], presence: []}})
+  for (const topic of /** @type {const} */ (['history', 'presence']))
+    bus.onAuxSamples(topic, (batch) => bus.seen[topic].push(...batch.map((s) => JSON.parse(s.message))))
   return bus
 }
 
-const zero = () => 0
-const metrics = () =>
-  createChatMetrics(
-    Object.fromEntries(
-      [
-        'clients',
-        'pausedClients',
-        'matchedReaders',
-        'matchedWriters',
-        'samplesWritten',
-        'writerBusy',
-        'publishQueue',
-        'historyMessages',
-        'clusterInstances',
-        'repairStoreMessages',
-        'repairsPending',
-      ].map((k) => [k, zero]),
-    ),
-  )
+const SOURCES = [
+  'clients',
+  'pausedClients',
+  'matchedReaders',
+  'matchedWriters',
+  'samplesWritten',
+  'writerBusy',
+  'publishQueue',
+  'historyMessages',
+  'clusterInstances',
+  'repairStoreMessages',
+  'repairsPending',
+]
+/** @type {any} */
+const zeroSources = Object.fromEntries(SOURCES.map((source) => [source, () => 0]))
+const metrics = () => createChatMetrics(zeroSources)
 /** The history exchange reads `chatdds History` through the control plane, as in the server. */
 function startExchange(bus, exchange, logger) {
-  const reconciler = {onRequest() {}, onAnswer() {}, onEnd() {}, onSync() {}}
+  const reconciler = /** @type {any} */ ({onRequest() {}, onAnswer() {}, onEnd() {}, onSync() {}})
   new ControlPlane(bus, {maxSampleBytes: 1 << 20, metrics: metrics(), logger, exchange, reconciler, presence: {republish() {}}}).start()
   exchange.start()
 }
@@ -245,7 +245,7 @@ describe('cluster state parts (unit)', () => {
       const lines = []
       const presence = new ClusterPresence(bus, {name: 'chat-b', url: 'ws://b/', logger: recordingLogger([])}, () => {})
       const exchange = new HistoryExchange(bus, new History(10), presence, {name: 'chat-b', logger: recordingLogger([]), timing})
-      const reconciler = {onRequest() {}, onAnswer() {}, onEnd() {}, onSync() {}}
+      const reconciler = /** @type {any} */ ({onRequest() {}, onAnswer() {}, onEnd() {}, onSync() {}})
       const counters = metrics()
       new ControlPlane(bus, {maxSampleBytes: 1 << 20, metrics: counters, logger: recordingLogger(lines), exchange, reconciler, presence}).start()
       exchange.start()

@@ -55,7 +55,9 @@ describe('resolveDdsSettings', () => {
 })
 
 describe('assertHostInterface', () => {
-  const up = (address, family = 'IPv4') => ({address, family, netmask: '255.255.255.0', mac: '00:00:00:00:00:00', internal: false, cidr: `${address}/24`})
+  /** @returns {import('node:os').NetworkInterfaceInfo} */
+  const up = (address, family = 'IPv4') =>
+    /** @type {any} */ ({address, family, netmask: '255.255.255.0', mac: '00:00:00:00:00:00', internal: false, cidr: `${address}/24`})
 
   it('accepts an IPv4 address of any interface and lists them all, once each, when refusing', () => {
     const interfaces = {lo: [up('127.0.0.1'), up('::1', 'IPv6')], eth0: [up('192.168.1.10'), up('fe80::1', 'IPv6')], eth1: [up('192.168.1.10')]}
