@@ -4,7 +4,7 @@ import {BaseCommand} from '../cli/baseCommand.js'
 import {ddsFlags} from '../cli/flags.js'
 import {resolveDdsSettings} from '../lib/dds/settings.js'
 import {startSpy, type SpiedSample} from '../lib/spy.js'
-import {clock, color} from '../lib/ui.js'
+import {clock, color, printable} from '../lib/ui.js'
 
 export default class Spy extends BaseCommand {
   static summary = 'Join the DDS domain directly and print every "User Messages" sample, with where it came from.'
@@ -56,7 +56,7 @@ Exits 0 after --count samples; with --timeout, exits 1 if fewer than --count arr
             print(
               flags.json
                 ? JSON.stringify({event: 'participant', status: event.kind, name: event.name, guidPrefix: event.guidPrefix, time: new Date(event.at).toISOString()})
-                : `${clock(event.at)} ${event.kind === 'joined' ? color.green('+') : color.red('-')} participant ${color.bold(event.name || '(unnamed)')} ${color.dim(event.guidPrefix)} ${event.kind}`,
+                : `${clock(event.at)} ${event.kind === 'joined' ? color.green('+') : color.red('-')} participant ${color.bold(printable(event.name) || '(unnamed)')} ${color.dim(event.guidPrefix)} ${event.kind}`,
             )
         : undefined,
     })
@@ -85,10 +85,10 @@ function sampleJson(sample: SpiedSample) {
 }
 
 function sampleLine(sample: SpiedSample): string {
-  const source = color.cyan(sample.participant || sample.writer.slice(0, 24))
+  const source = color.cyan(printable(sample.participant || sample.writer.slice(0, 24)))
   const {decoded} = sample
   const body = decoded.envelope
-    ? `${color.magenta('#' + decoded.room)} ${color.bold(decoded.from ?? '-')}: ${decoded.text}`
-    : `${color.dim('(plain)')} ${decoded.text}`
+    ? `${color.magenta('#' + printable(decoded.room))} ${color.bold(decoded.from === null ? '-' : printable(decoded.from))}: ${printable(decoded.text)}`
+    : `${color.dim('(plain)')} ${printable(decoded.text)}`
   return `${clock(sample.receivedAt)} ${source} ${body}`
 }

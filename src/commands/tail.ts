@@ -4,7 +4,7 @@ import {BaseCommand} from '../cli/baseCommand.js'
 import {hostFlag, nameFlag, nonNegativeIntegerFlag, portsFlag, positiveIntegerFlag, secondsFlag} from '../cli/flags.js'
 import {type MessageFrame, messageRecord} from '../lib/wire/index.js'
 import {tail, type TailResult} from '../lib/client/tail.js'
-import {clock, color, errColor} from '../lib/ui.js'
+import {clock, color, errColor, printable} from '../lib/ui.js'
 
 export default class Tail extends BaseCommand {
   static summary = 'Print chat messages as they arrive.'
@@ -72,5 +72,5 @@ one JSON document at exit, because a stream is only useful while it streams (pip
 
 function render(message: MessageFrame): string {
   const time = clock(typeof message.ts === 'number' ? message.ts : Date.now())
-  return `${color.dim(time)} ${color.cyan('#' + message.room)} ${color.bold(message.from ?? '-')}: ${message.text}`
+  return `${color.dim(time)} ${color.cyan('#' + printable(message.room))} ${color.bold(message.from === null ? '-' : printable(message.from))}: ${printable(message.text)}`
 }

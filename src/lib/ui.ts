@@ -31,3 +31,17 @@ export function table(header: string[], rows: string[][]): string {
       .trimEnd()
   return [color.bold(line(header)), ...rows.map(line)].join('\n')
 }
+
+const ESCAPES: Record<string, string> = {'\n': '\\n', '\r': '\\r', '\t': '\\t', '\x1b': '\\e'}
+
+/**
+ * Text from other people, made safe to print on one terminal line: control characters (C0, DEL,
+ * C1 — the escape sequences that recolour or retitle a terminal) and bidirectional overrides are
+ * shown escaped (`\n`, `\e`, `\x07`, `\u202e`), so a message is always one line and only itself.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (char) => {
+    const code = char.charCodeAt(0)
+    return ESCAPES[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`)
+  })
+}

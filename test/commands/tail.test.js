@@ -38,6 +38,21 @@ describe('chatdds tail (against fake chatdds.v1 servers)', () => {
     assert.match(printed[1], /^\d\d:\d\d:\d\d\.\d{3} #general -: plain$/)
   })
 
+  it('shows control characters escaped and keeps a multi-line text on one line: it cannot recolour or retitle the terminal', async () => {
+    const server = await fake()
+    const child = startTail(['-p', String(server.port), '-n', '2'])
+    await server.waitForJoins(1)
+    server.publish('general', '\u001b[31mRED\u001b[0m \u001b]0;pwned\u0007', {from: 'mal\u001b[2Jlory', origin: 'chat-1'})
+    server.publish('general', 'line one\nline two\tand a \u202eright-to-left override')
+    const {code} = await child.exited
+    assert.equal(code, 0, child.stderrText)
+    const printed = lines(child.stdoutText)
+    assert.equal(printed.length, 2)
+    assert.match(printed[0], /^\d\d:\d\d:\d\d\.\d{3} #general mal\\e\[2Jlory: \\e\[31mRED\\e\[0m \\e\]0;pwned\\x07$/)
+    assert.match(printed[1], /^\d\d:\d\d:\d\d\.\d{3} #general -: line one\\nline two\\tand a \\u202eright-to-left override$/)
+    assert.doesNotMatch(child.stdoutText, /\u001b|\u0007|\u202e/)
+  })
+
   it('reconnects after a dropped connection and resumes with no gap and no duplicate', async () => {
     const server = await fake({sloppyResume: true})
     const child = startTail(['--port', String(server.port), '--count', '5', '--json'])
