@@ -40,6 +40,8 @@ const ESCAPES: Record<string, string> = {'\n': '\\n', '\r': '\\r', '\t': '\\t', 
  * shown escaped (`\n`, `\e`, `\x07`, `\u202e`), so a message is always one line and only itself.
  */
 export function printable(text: string): string {
+  // Matching control characters is the point here.
+  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (char) => {
     const code = char.charCodeAt(0)
     return ESCAPES[char] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`)
