@@ -2,6 +2,7 @@
 import {Errors, Flags} from '@oclif/core'
 
 import {LOG_LEVELS, type LogLevel} from '../lib/chat/log.js'
+import {MAX_NAME_LENGTH, MAX_ROOM_LENGTH} from '../lib/wire/index.js'
 import {DEFAULT_RUN_DIR} from '../lib/cluster/manifest.js'
 
 /** A bad flag value is a usage error (exit 2). */
@@ -18,6 +19,26 @@ function parseInteger(input: string, min: number): number {
   if (!/^\s*\d+\s*$/.test(input) || value < min) throw usage(`${input} is not an integer of at least ${min}.`)
   return value
 }
+
+/** A room name as the server takes it (1-128 characters); `#general` is how rooms are shown, not named. */
+function parseRoom(input: string): string {
+  if (input.startsWith('#')) throw usage(`Room names have no leading #: use --room ${input.slice(1) || 'general'}.`)
+  if (input.length === 0 || input.length > MAX_ROOM_LENGTH) throw usage(`--room must be 1 to ${MAX_ROOM_LENGTH} characters (got ${input.length}).`)
+  return input
+}
+
+/** A sender name as the server takes it (1-64 characters): a longer one would be replaced by "anonymous". */
+function parseName(input: string): string {
+  if (input.length === 0 || input.length > MAX_NAME_LENGTH)
+    throw usage(`--name must be 1 to ${MAX_NAME_LENGTH} characters (got ${input.length}); the server would call you "anonymous".`)
+  return input
+}
+
+/** One room. */
+export const roomFlag = Flags.custom<string>({parse: async (input) => parseRoom(input)})
+
+/** One or more rooms (repeat the flag). */
+export const roomsFlag = Flags.custom<string>({multiple: true, parse: async (input) => parseRoom(input)})
 
 /** One port. */
 export const portFlag = Flags.custom<number>({parse: async (input) => parsePort(input)})
@@ -42,7 +63,9 @@ export const nonNegativeIntegerFlag = Flags.custom<number>({parse: async (input)
 
 /** `send` and `tail`: where the chatdds server is, and who we are. */
 export const hostFlag = Flags.string({description: 'Host of the chatdds server.', default: '127.0.0.1'})
-export const nameFlag = Flags.string({description: 'Your name in the chat (the server says "anonymous" when omitted).'})
+export const nameFlag = Flags.custom<string>({parse: async (input) => parseName(input)})({
+  description: 'Your name in the chat (the server says "anonymous" when omitted).',
+})
 
 /** `serve` and `spy`: how to join DDS. */
 export const ddsFlags = {

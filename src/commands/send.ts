@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/baseCommand.js'
-import {hostFlag, nameFlag, portFlag, secondsFlag} from '../cli/flags.js'
+import {hostFlag, nameFlag, portFlag, roomFlag, secondsFlag} from '../cli/flags.js'
 import {readLines, type SentMessage, sendMessages} from '../lib/client/send.js'
 
 export default class Send extends BaseCommand {
@@ -23,7 +23,7 @@ With TEXT "-", or no TEXT and piped stdin, every non-empty line of stdin is one 
   static flags = {
     port: portFlag({char: 'p', description: 'Port of the chatdds server (`chatdds serve --port`).', required: true}),
     host: hostFlag,
-    room: Flags.string({char: 'r', description: 'Room to send to.', default: 'general'}),
+    room: roomFlag({char: 'r', description: 'Room to send to.', default: 'general'}),
     name: nameFlag,
     timeout: secondsFlag({description: 'Seconds to wait for the connection, and for each message to come back.', default: 5}),
   }
@@ -38,6 +38,8 @@ With TEXT "-", or no TEXT and piped stdin, every non-empty line of stdin is one 
     const {args, flags} = await this.parse(Send)
     const fromStdin = args.text === undefined || args.text === '-'
     if (args.text === '' || (args.text === undefined && process.stdin.isTTY)) this.error('No text to send; pass TEXT or pipe lines on stdin.', {exit: 2})
+    if (args.text !== undefined && args.text !== '-' && args.text.trim() === '')
+      this.error('The text is only whitespace; pass the text to send in quotes.', {exit: 2})
 
     return sendMessages({
       host: flags.host,

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/baseCommand.js'
-import {hostFlag, nameFlag, nonNegativeIntegerFlag, portsFlag, positiveIntegerFlag, secondsFlag} from '../cli/flags.js'
+import {hostFlag, nameFlag, nonNegativeIntegerFlag, portsFlag, positiveIntegerFlag, roomsFlag, secondsFlag} from '../cli/flags.js'
 import {type MessageFrame, messageRecord} from '../lib/wire/index.js'
 import {tail, type TailResult} from '../lib/client/tail.js'
 import {clock, color, errColor, printable} from '../lib/ui.js'
@@ -28,7 +28,7 @@ one JSON document at exit, because a stream is only useful while it streams (pip
       required: true,
     }),
     host: hostFlag,
-    room: Flags.string({char: 'r', description: 'Room to follow (repeat for several).', multiple: true, default: ['general']}),
+    room: roomsFlag({char: 'r', description: 'Room to follow (repeat for several).', default: ['general']}),
     count: positiveIntegerFlag({char: 'n', description: 'Exit 0 after this many messages.'}),
     timeout: secondsFlag({description: 'Stop after this many seconds (exit 1 if --count was not reached, else 0).'}),
     history: nonNegativeIntegerFlag({description: 'First print the last N messages of each room.'}),
