@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../cli/baseCommand.js'
 import {hostFlag, nameFlag, portFlag, roomFlag, secondsFlag} from '../cli/flags.js'
