@@ -4,6 +4,7 @@ import {runCli} from '../helpers.js'
 import {unwrap} from '../commands/serveSupport.js'
 
 describe('send and tail refuse input that would be changed or dropped (exit 2)', () => {
+  /** @type {Array<[string[], string]>} */
   const cases = [
     [['send', '-p', '1', '-r', '#general', 'hi'], 'Room names have no leading #: use --room general.'],
     [['tail', '-p', '1', '-r', '#random'], 'Room names have no leading #: use --room random.'],
