@@ -43,6 +43,8 @@ export const nonNegativeIntegerFlag = Flags.custom<number>({parse: async (input)
 /** `send` and `tail`: where the chatdds server is, and who we are. */
 export const hostFlag = Flags.string({description: 'Host of the chatdds server.', default: '127.0.0.1'})
 export const nameFlag = Flags.string({description: 'Your name in the chat (the server says "anonymous" when omitted).'})
+/** `send` and `tail`: the connect token of a server started with --auth-secret / --auth-public-key. */
+export const tokenFlag = Flags.string({description: 'Connect token for a server that requires one (see `chatdds token`); the token decides your name.', env: 'CHATDDS_TOKEN'})
 
 /** `serve` and `spy`: how to join DDS. */
 export const ddsFlags = {

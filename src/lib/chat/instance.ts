@@ -1,6 +1,7 @@
 /** `chatdds serve` wiring: rtps.ini and flags → DDS settings, a DdsBus, the chat server. */
 import {ChatddsError} from '../errors.js'
 import {resolveDdsSettings} from '../dds/settings.js'
+import type {SecurityOptions} from './auth.js'
 import type {Logger} from './log.js'
 import {DEFAULTS, startChatServer, type ChatServer} from './server.js'
 
@@ -19,6 +20,8 @@ export interface InstanceOptions {
   maxPayload?: number
   historyDepth?: number
   logger: Logger
+  /** Connect tokens, Origin policy, API key (auth.ts). */
+  security?: SecurityOptions
   /** One line per rtps.ini key that is not applied: `file:line: message`. */
   onConfigWarning?: (line: string) => void
 }
@@ -42,6 +45,7 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
     maxPayload: options.maxPayload,
     historyDepth: options.historyDepth,
     logger,
+    security: options.security,
     bus({name}) {
       try {
         const bus = new DdsBus({domain, name, config})
