@@ -251,7 +251,7 @@ function identityOf(payload: JWTPayload): Identity {
 function algorithmOf(key: KeyObject, kind: 'public' | 'private'): TokenAlgorithm {
   if (key.asymmetricKeyType === 'rsa') return 'RS256'
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256'
-  const what = key.asymmetricKeyType === 'ec' ? `an EC key on ${key.asymmetricKeyDetails?.namedCurve}` : `a ${key.asymmetricKeyType} key`
+  const what = key.asymmetricKeyType === 'ec' ? `an EC key on curve ${key.asymmetricKeyDetails?.namedCurve}` : `of type ${key.asymmetricKeyType}`
   throw new ChatddsError('EAUTHKEY', `The ${kind} key is ${what}; use an RSA key (RS256) or an EC P-256 key (ES256).`, 2)
 }
 
