@@ -2,6 +2,7 @@
 import {Errors, Flags} from '@oclif/core'
 
 import {LOG_LEVELS, type LogLevel} from '../lib/chat/log.js'
+import {parseDuration, splitPatterns} from '../lib/tokens.js'
 import {MAX_NAME_LENGTH, MAX_ROOM_LENGTH} from '../lib/wire/index.js'
 import {DEFAULT_RUN_DIR} from '../lib/cluster/manifest.js'
 
@@ -66,6 +67,11 @@ export const hostFlag = Flags.string({description: 'Host of the chatdds server.'
 export const nameFlag = Flags.custom<string>({parse: async (input) => parseName(input)})({
   description: 'Your name in the chat (the server says "anonymous" when omitted).',
 })
+/** `send` and `tail`: the connect token of a server started with --auth-secret / --auth-public-key. */
+export const tokenFlag = Flags.string({
+  description: 'Connect token for a server that requires one (see `chatdds token`); the token decides your name.',
+  env: 'CHATDDS_TOKEN',
+})
 
 /** `serve` and `spy`: how to join DDS. */
 export const ddsFlags = {
@@ -83,5 +89,16 @@ export const logLevelFlag = Flags.custom<LogLevel>({
   async parse(input) {
     if ((LOG_LEVELS as readonly string[]).includes(input)) return input as LogLevel
     throw new Error(`Expected one of ${LOG_LEVELS.join(', ')}, got "${input}"`)
+  },
+})
+
+/** `token --rooms/--publish`: comma-separated room patterns. */
+export const patternsFlag = Flags.custom<string[]>({parse: async (input) => splitPatterns(input)})
+/** `token --ttl`: 90s, 30m, 1h, 7d. */
+export const ttlFlag = Flags.custom<number>({
+  async parse(input) {
+    const seconds = parseDuration(input)
+    if (seconds === undefined) throw new Errors.CLIError(`${input} is not a duration; use 90s, 30m, 1h or 7d.`, {exit: 2})
+    return seconds
   },
 })

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../cli/baseCommand.js'
-import {hostFlag, nameFlag, portFlag, roomFlag, secondsFlag} from '../cli/flags.js'
+import {hostFlag, nameFlag, portFlag, roomFlag, secondsFlag, tokenFlag} from '../cli/flags.js'
 import {readLines, type SentMessage, sendMessages} from '../lib/client/send.js'
 
 export default class Send extends BaseCommand {
@@ -25,6 +25,7 @@ With TEXT "-", or no TEXT and piped stdin, every non-empty line of stdin is one 
     host: hostFlag,
     room: roomFlag({char: 'r', description: 'Room to send to.', default: 'general'}),
     name: nameFlag,
+    token: tokenFlag,
     timeout: secondsFlag({description: 'Seconds to wait for the connection, and for each message to come back.', default: 5}),
   }
 
@@ -46,6 +47,7 @@ With TEXT "-", or no TEXT and piped stdin, every non-empty line of stdin is one 
       port: flags.port,
       room: flags.room,
       name: flags.name,
+      token: flags.token,
       texts: fromStdin ? readLines(process.stdin) : [args.text!],
       timeoutMs: flags.timeout * 1000,
       onSent: (sent) => this.log(`sent ${sent.id} in ${sent.roundTripMs} ms`),

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/baseCommand.js'
 import {ddsFlags, logLevelFlag} from '../cli/flags.js'
 import {isStdoutOpen, stopped} from '../cli/signals.js'
+import {exposureWarning, loadSecurity} from '../lib/chat/auth.js'
 import {startInstance} from '../lib/chat/instance.js'
 import {createLogger, LOG_LEVELS} from '../lib/chat/log.js'
 
@@ -38,6 +39,10 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
     {description: "With the reference example's OpenDDS config file", command: '<%= config.bin %> <%= command.id %> --port 7001 -DCPSConfigFile rtps.ini'},
     {description: 'Reach an instance on another host by unicast', command: '<%= config.bin %> <%= command.id %> --interface 192.168.1.10 --peer 192.168.1.11'},
     {
+      description: 'Only clients with a connect token, and a publish API for the backend',
+      command: '<%= config.bin %> <%= command.id %> --auth-secret "$SECRET" --api-key "$API_KEY"',
+    },
+    {
       description: 'Quiet, with a larger history and frame limit',
       command: '<%= config.bin %> <%= command.id %> -p 7002 --quiet --history 1000 --max-payload 1048576',
     },
@@ -57,12 +62,37 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
     }),
     'log-level': logLevelFlag({description: `Lowest level logged: ${LOG_LEVELS.join(', ')} [default: info].`, helpValue: LOG_LEVELS.join('|')}),
     quiet: Flags.boolean({char: 'q', description: 'Log warnings and errors only (--log-level warn).', exclusive: ['log-level']}),
+    // ---- who may connect and publish (README, "Security") ----
+    'auth-secret': Flags.string({
+      description: 'Require connect tokens (JWT) signed with this HS256 secret (see `chatdds token`).',
+      env: 'CHATDDS_AUTH_SECRET',
+      helpValue: 'SECRET',
+    }),
+    'auth-public-key': Flags.string({description: 'Require connect tokens signed with the private key of this PEM public key (RS256/ES256).', helpValue: 'FILE'}),
+    'allowed-origin': Flags.string({
+      description: "Also accept browser pages from this origin (repeatable; * any, null pages opened as files) [default: the cluster's own pages].",
+      multiple: true,
+      helpValue: 'URL',
+    }),
+    'api-key': Flags.string({
+      description: 'Serve /api/publish, /api/presence and /api/history to requests with "Authorization: Bearer KEY".',
+      env: 'CHATDDS_API_KEY',
+      helpValue: 'KEY',
+    }),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
     // Installed before the (slow) start, so that a signal during it still shuts down cleanly.
     const stop = this.stopSignal({parentChannel: true, stdoutClosed: true})
+    const security = loadSecurity({
+      authSecret: flags['auth-secret'],
+      authPublicKey: flags['auth-public-key'],
+      allowedOrigins: flags['allowed-origin'],
+      apiKey: flags['api-key'],
+    })
+    const exposed = exposureWarning(flags.host, flags.port, security)
+    if (exposed) this.logToStderr(`warning: ${exposed}`)
     const logger = createLogger(flags['log-level'] ?? (flags.quiet ? 'warn' : 'info'), (line) => isStdoutOpen() && this.log(line))
     const server = await startInstance({
       port: flags.port,
@@ -76,6 +106,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       historyDepth: flags.history,
       repairDepth: flags['repair-depth'],
       logger,
+      security,
       onConfigWarning: (line) => this.logToStderr(`warning: ${line}`),
       signal: stop,
     })

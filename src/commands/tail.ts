@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/baseCommand.js'
-import {hostFlag, nameFlag, nonNegativeIntegerFlag, portsFlag, positiveIntegerFlag, roomsFlag, secondsFlag} from '../cli/flags.js'
+import {hostFlag, nameFlag, nonNegativeIntegerFlag, portsFlag, positiveIntegerFlag, roomsFlag, secondsFlag, tokenFlag} from '../cli/flags.js'
 import {type MessageFrame, messageRecord} from '../lib/wire/index.js'
 import {tail, type TailResult} from '../lib/client/tail.js'
 import {clock, color, errColor, printable} from '../lib/ui.js'
@@ -33,6 +33,7 @@ one JSON document at exit, because a stream is only useful while it streams (pip
     timeout: secondsFlag({description: 'Stop after this many seconds (exit 1 if --count was not reached, else 0).'}),
     history: nonNegativeIntegerFlag({description: 'First print the last N messages of each room.'}),
     name: nameFlag,
+    token: tokenFlag,
     json: Flags.boolean({description: 'Print NDJSON: one JSON object per message, as it arrives.'}),
   }
 
@@ -61,6 +62,7 @@ one JSON document at exit, because a stream is only useful while it streams (pip
         timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
         history: flags.history,
         name: flags.name,
+        token: flags.token,
       },
       print,
       (notice) => process.stderr.write(errColor.yellow(notice) + '\n'),

@@ -8,6 +8,7 @@ import type {Socket} from 'node:net'
 import {WebSocket} from 'ws'
 import {CloseCode, encodeFrame, SUBPROTOCOL, type ServerFrame} from '../wire/index.js'
 import type {ChatMetrics, ProtocolName} from './chatMetrics.js'
+import type {Identity} from '../tokens.js'
 import type {Logger} from './log.js'
 import {TokenBucket} from './rateLimit.js'
 import {textFrame} from './wsFrame.js'
@@ -52,6 +53,8 @@ export class Connection {
   /** `host:port` of the peer, for log lines. */
   readonly address: string
   name: string
+  /** Who its connect token says it is (connect tokens on); the token decides its name and rooms. */
+  identity?: Identity
   /** Rooms this connection is a member of. */
   readonly rooms = new Set<string>()
   readonly bucket: TokenBucket

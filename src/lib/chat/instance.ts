@@ -6,6 +6,7 @@ import type {Participant, ParticipantEvent} from '../dds/index.js'
 import {resolveDdsSettings} from '../dds/settings.js'
 import {MAX_NAME_LENGTH} from '../wire/index.js'
 import {HAND_OVER_DEFAULTS, type HandOverTiming} from './handover.js'
+import type {SecurityOptions} from './auth.js'
 import type {Logger} from './log.js'
 import {DEFAULTS, startChatServer, type ChatServer} from './server.js'
 
@@ -27,6 +28,8 @@ export interface InstanceOptions {
   /** Messages kept per writer for repairs (server.ts DEFAULTS.repairDepth). */
   repairDepth?: number
   logger: Logger
+  /** Connect tokens, Origin policy, API key (auth.ts). */
+  security?: SecurityOptions
   /** One line per rtps.ini key that is not applied: `file:line: message` (the first few, then a count). */
   onConfigWarning?: (line: string) => void
   /** This host's name, for the default instance name; default os.hostname(). */
@@ -113,6 +116,7 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
       historyDepth: options.historyDepth,
       repairDepth: options.repairDepth,
       logger,
+      security: options.security,
       handOver,
       async bus({port}) {
         const {participant, warning} = early ?? (await claim(defaultInstanceName(hostname, port)))

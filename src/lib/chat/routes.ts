@@ -10,6 +10,11 @@ export interface RouteSources {
   metrics(): Promise<string> | undefined
   /** GET /presence, undefined while starting (503). */
   presence(): unknown
+  // ---- security (auth.ts, api.ts) ----
+  /** The /api paths; returns false for any other path. */
+  api?(req: http.IncomingMessage, res: http.ServerResponse, path: string): boolean
+  /** Why GET /presence (it names users) is refused to this request, or undefined when it is not. */
+  presenceRefusal?(req: http.IncomingMessage): string | undefined
 }
 
 const PAGE_PATH = new URL('../../../templates/index.html', import.meta.url)
@@ -31,12 +36,14 @@ export function createRoutes(sources: RouteSources, logger: Logger): http.Reques
       res.writeHead(code, {'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store'})
       res.end(req.method === 'HEAD' ? undefined : body)
     }
+    const path = (req.url ?? '/').split('?')[0]
+    if (sources.api?.(req, res, path)) return
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       respond(405, TEXT, 'Method not allowed\n')
       return
     }
-    switch ((req.url ?? '/').split('?')[0]) {
+    switch (path) {
       case '/':
       case '/index.html':
         if (page) respond(200, 'text/html; charset=utf-8', page)
@@ -64,6 +71,12 @@ export function createRoutes(sources: RouteSources, logger: Logger): http.Reques
         return
       }
       case '/presence': {
+        const refusal = sources.presenceRefusal?.(req)
+        if (refusal) {
+          res.setHeader('WWW-Authenticate', 'Bearer realm="chatdds-api"')
+          respond(401, TEXT, refusal + '\n')
+          return
+        }
         const presence = sources.presence()
         if (presence === undefined) respond(503, TEXT, 'Starting\n')
         else respond(200, 'application/json', JSON.stringify(presence))

@@ -8,8 +8,11 @@ import http from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import {WebSocketServer, type WebSocket} from 'ws'
 import {ChatddsError} from '../errors.js'
+import type {Identity} from '../tokens.js'
+import {createApi, type ApiCore} from './api.js'
+import {ConnectGate, hasApiKey, onExpiry, refuseUpgrade, type SecurityOptions} from './auth.js'
 import {ControlPlane} from './controlPlane.js'
-import {CloseCode, MAX_NAME_LENGTH, SUBPROTOCOL, validName, type InstanceInfo, type Member} from '../wire/index.js'
+import {CloseCode, DEFAULT_ROOM, encodeEnvelope, MAX_NAME_LENGTH, SUBPROTOCOL, validName, type InstanceInfo, type Member} from '../wire/index.js'
 import type {Bus, BusEvent, BusFactory, BusStatus} from './bus.js'
 import {createChatMetrics, type ChatMetrics} from './chatMetrics.js'
 import {Connection, type RateLimit, type SlowConsumerLimits} from './connection.js'
@@ -63,6 +66,8 @@ export interface ChatServerOptions {
   maxRoomsPerClient?: number
   /** Reconciliation timing (reconcile.ts RECONCILE_DEFAULTS). */
   reconcile?: Partial<ReconcileTiming>
+  /** Connect tokens, Origin policy and the backend API key (auth.ts); default: no tokens, same-origin pages only, no API. */
+  security?: SecurityOptions
 }
 
 export interface Readiness extends BusStatus {
@@ -119,7 +124,9 @@ interface Core {
   exchange: HistoryExchange
   presence: ClusterPresence
   presenceView(): PresenceView
-  accept(ws: WebSocket, requestedName: string | null, req: http.IncomingMessage): void
+  /** What the backend API reads and writes. */
+  api: ApiCore
+  accept(ws: WebSocket, requestedName: string | null, req: http.IncomingMessage, identity?: Identity): void
   close(): Promise<void>
 }
 
@@ -140,6 +147,8 @@ interface CoreOptions {
   maxSampleBytes: number
   maxRoomsPerClient: number
   reconcile?: Partial<ReconcileTiming>
+  /** The cluster's instances, whenever they may be about to change (the Origin policy remembers them). */
+  noteInstances(instances: InstanceInfo[]): void
 }
 
 function assemble(bus: Bus, options: CoreOptions): Core {
@@ -178,6 +187,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     bus,
     {name, url: options.url, logger, coalesceMs: options.presenceCoalesceMs, ignored: (reason) => metrics.ignoredSamples.inc({topic: 'presence', reason})},
     (change) => {
+      options.noteInstances(presence.instances())
       if (!closed) hub.toRoom(change.room, {type: 'presence-change', room: change.room, change: change.change, name: change.name, instance: change.instance})
     },
   )
@@ -253,8 +263,10 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   let presenceReaders = 0
   bus.onEvent((event) => {
     if (event.kind === 'joined') presence.participantJoined(event.guidPrefix)
-    else if (event.kind !== 'matched') presence.participantGone(event.guidPrefix)
-    else if (event.entity === 'writer' && event.topic === 'presence') {
+    else if (event.kind !== 'matched') {
+      options.noteInstances(presence.instances())
+      presence.participantGone(event.guidPrefix)
+    } else if (event.entity === 'writer' && event.topic === 'presence') {
       if (event.count > presenceReaders) presence.readerMatched()
       presenceReaders = event.count
     }
@@ -272,11 +284,38 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     exchange,
     presence,
     presenceView: () => ({instance: name, instances: presence.instances(), rooms: presence.rooms()}),
-    accept(ws, requestedName, req) {
-      const connection = new Connection(ws, req, validName(requestedName, MAX_NAME_LENGTH) ? requestedName : 'anonymous', transport)
+    api: {
+      historyDepth: options.historyDepth,
+      members: (room) => presence.members(room),
+      history: (room, limit) => history.lookup(room, {limit}).messages,
+      publish(room, text, from, done) {
+        const ts = Date.now()
+        metrics.messagesIn.inc({protocol: 'api'})
+        publish(encodeEnvelope({room, from, text, ts, origin: name}), (error, result) => done(error, result && {id: result.id, ts}))
+      },
+    },
+    accept(ws, requestedName, req, identity) {
+      // With connect tokens the token decides the name; `?name=` is not read.
+      const connectionName = identity ? identity.name : validName(requestedName, MAX_NAME_LENGTH) ? requestedName : 'anonymous'
+      const connection = new Connection(ws, req, connectionName, transport)
+      connection.identity = identity
       if (closed) {
         ws.close(CloseCode.GOING_AWAY, 'server shutting down')
         return
+      }
+      if (identity && connection.protocol !== SUBPROTOCOL && !identity.rooms.allows(DEFAULT_ROOM)) {
+        // A plain client is only ever in #general.
+        metrics.closes.inc({reason: 'forbidden'})
+        connection.close(CloseCode.POLICY_VIOLATION, `forbidden: your connect token does not allow #${DEFAULT_ROOM}, the plain protocol's only room`)
+        return
+      }
+      if (identity) {
+        const cancel = onExpiry(identity, () => {
+          metrics.closes.inc({reason: 'token_expired'})
+          logger.info(`Closed client ${connection.address} (${identity.sub}): its connect token expired (${CloseCode.TOKEN_EXPIRED})`)
+          connection.close(CloseCode.TOKEN_EXPIRED, 'token expired; connect again with a new token')
+        })
+        ws.on('close', cancel)
       }
       hub.add(connection)
       logger.debug(`Client ${connection.address} connected (${connection.protocol}); ${hub.size} connected`)
@@ -343,8 +382,19 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     return {ready: ready && historyHandOver !== 'pending', name, matchedReaders, matchedWriters, peers, historyHandOver}
   }
 
+  const security = options.security ?? {}
+  const gate = new ConnectGate(security)
   const httpServer = http.createServer(
-    createRoutes({readiness: status, metrics: () => core?.metrics.registry.metrics(), presence: () => core?.presenceView()}, logger),
+    createRoutes(
+      {
+        readiness: status,
+        metrics: () => core?.metrics.registry.metrics(),
+        presence: () => core?.presenceView(),
+        api: createApi({apiKey: security.apiKey, maxBodyBytes: maxPayload, core: () => core?.api, logger}),
+        presenceRefusal: (req) => presenceRefusal(security, req),
+      },
+      logger,
+    ),
   )
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     logger.debug(`Bad HTTP request from a client (${error.code ?? error.message})`)
@@ -390,11 +440,12 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     maxSampleBytes: options.maxSampleBytes ?? Math.max(DEFAULTS.maxSampleBytes, 2 * maxPayload),
     maxRoomsPerClient: options.maxRoomsPerClient ?? DEFAULTS.maxRoomsPerClient,
     reconcile: options.reconcile,
+    noteInstances: (instances) => gate.noteInstances(instances),
   })
   core = theCore
 
   const wss = new WebSocketServer({
-    server: httpServer,
+    noServer: true,
     maxPayload,
     clientTracking: false,
     perMessageDeflate: false,
@@ -405,7 +456,32 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     logger.debug(`Refused a websocket handshake (${error.message})`)
     socket.destroy()
   })
-  wss.on('connection', (ws, req) => theCore.accept(ws, new URL(req.url ?? '/', 'http://localhost').searchParams.get('name'), req))
+  // The Origin policy and the connect token are checked before the handshake is answered (auth.ts).
+  httpServer.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    const onSocketError = (error: Error) => logger.debug(`Websocket handshake socket: ${error.message}`)
+    socket.on('error', onSocketError)
+    gate.noteInstances(theCore.presence.instances())
+    gate.check(req).then(
+      (verdict) => {
+        if (!verdict.ok) {
+          logger.debug(`Refused a websocket from ${req.socket.remoteAddress}:${req.socket.remotePort}: ${verdict.status} ${verdict.message}`)
+          refuseUpgrade(socket, verdict)
+          return
+        }
+        if (closing || socket.destroyed) {
+          socket.destroy()
+          return
+        }
+        socket.off('error', onSocketError)
+        const requestedName = new URL(req.url ?? '/', 'http://localhost').searchParams.get('name')
+        wss.handleUpgrade(req, socket, head, (ws) => theCore.accept(ws, requestedName, req, verdict.identity))
+      },
+      (error: Error) => {
+        logger.error(`Checking a websocket handshake: ${error.message}`)
+        socket.destroy()
+      },
+    )
+  })
 
   logger.info(`Server is listening on ${port}!`)
 
@@ -440,6 +516,14 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       return closing
     },
   }
+}
+
+/** GET /presence names users: with connect tokens on, only the API key may read it. */
+function presenceRefusal(security: SecurityOptions, req: http.IncomingMessage): string | undefined {
+  if (!security.tokens) return undefined
+  if (security.apiKey === undefined)
+    return 'GET /presence lists user names, so with connect tokens on it needs the API key; start the server with --api-key and send "Authorization: Bearer <key>".'
+  return hasApiKey(req, security.apiKey) ? undefined : 'GET /presence lists user names, so with connect tokens on it needs "Authorization: Bearer <--api-key>".'
 }
 
 /** Binds `server`, turning the usual failures into one sentence that says what to do. */

@@ -75,6 +75,15 @@ export class V1Protocol {
     const ref = refOf(request.ref)
     switch (request.type) {
       case 'hello':
+        if (connection.identity && request.name !== connection.name) {
+          this.sendError(
+            connection,
+            'forbidden',
+            `Your connect token names you ${JSON.stringify(connection.name)}; the name cannot be changed on this connection.`,
+            request.ref,
+          )
+          return
+        }
         if (request.name !== connection.name) {
           // A rename is a leave under the old name and a join under the new one, in every room.
           for (const room of connection.rooms) presence.leave(room, connection.name)
@@ -84,6 +93,7 @@ export class V1Protocol {
         connection.send({...this.hello(connection), ...ref})
         return
       case 'join': {
+        if (!this.permits(connection, 'rooms', request.room, request.ref)) return
         if (!connection.rooms.has(request.room) && connection.rooms.size >= this.context.maxRooms) {
           this.sendError(
             connection,
@@ -109,6 +119,7 @@ export class V1Protocol {
         connection.send({type: 'left', room: request.room, ...ref})
         return
       case 'send': {
+        if (!this.permits(connection, 'publish', request.room, request.ref)) return
         const ts = Date.now()
         const envelope = encodeEnvelope({room: request.room, from: connection.name, text: request.text, ts, origin: this.context.instance})
         this.context.metrics.messagesIn.inc({protocol: SUBPROTOCOL})
@@ -122,11 +133,21 @@ export class V1Protocol {
         return
       }
       case 'presence':
+        if (!this.permits(connection, 'rooms', request.room, request.ref)) return
         connection.send({type: 'presence', room: request.room, ...ref, members: presence.members(request.room)})
         return
       case 'ping':
         connection.send({type: 'pong', ...ref})
     }
+  }
+
+  /** False, with a `forbidden` error, when the connection's token does not allow `room` (`rooms`: join and presence; `publish`: send). */
+  private permits(connection: Connection, claim: 'rooms' | 'publish', room: string, ref?: Ref): boolean {
+    const identity = connection.identity
+    if (!identity || identity[claim].allows(room)) return true
+    const what = claim === 'rooms' ? 'join' : 'send to'
+    this.sendError(connection, 'forbidden', `Your connect token does not allow you to ${what} #${room}; ask for a token whose "${claim}" claim includes it.`, ref)
+    return false
   }
 
   private hello(connection: Connection): HelloFrame {

@@ -39,6 +39,8 @@ export interface ConnectOptions {
   seen?: MessageCursor
   /** Ping period; a server that misses one pong is dropped. Default 15000. */
   heartbeatMs?: number
+  /** Connect token (`chatdds serve --auth-secret`), sent as `Authorization: Bearer`. */
+  token?: string
 }
 
 export interface JoinOptions {
@@ -109,7 +111,8 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const url = serverUrl(host, options.port)
     const query = options.name === undefined ? '' : `?name=${encodeURIComponent(options.name)}`
-    const socket = new WebSocket(url + query, SUBPROTOCOL, {handshakeTimeout: timeoutMs, perMessageDeflate: false})
+    const headers = options.token === undefined ? undefined : {Authorization: `Bearer ${options.token}`}
+    const socket = new WebSocket(url + query, SUBPROTOCOL, {handshakeTimeout: timeoutMs, perMessageDeflate: false, headers})
     const client = new ChatClient(socket, url, options.port, timeoutMs, options.seen)
 
     return new Promise((resolve, reject) => {
@@ -132,6 +135,10 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       const timer = setTimeout(() => settle(noAnswer(url, options.port, timeoutMs)), timeoutMs)
       socket.on('error', (error: NodeJS.ErrnoException) => {
         if (!settled) settle(connectError(error, url, host, options.port, timeoutMs))
+      })
+      // A refused handshake (401 token, 403 origin) says why in its body.
+      socket.on('unexpected-response', (_request, response) => {
+        void readReason(response).then((reason) => settle(refusedError(url, response.statusCode ?? 0, reason, options.token !== undefined)))
       })
       socket.on('message', (data, isBinary) => {
         // binaryType is ws's default, 'nodebuffer': every frame arrives as one Buffer.
@@ -280,6 +287,7 @@ const CLOSE_REASONS: Record<number, string> = {
   1008: 'policy: too slow a reader',
   1009: 'message too big',
   1011: 'server error',
+  4001: 'token expired',
 }
 
 /** "code 1001 going away": a close code with its meaning. */
@@ -290,6 +298,40 @@ export function describeClose(code: number): string {
 function serverError(frame: ErrorFrame): ChatddsError {
   const message = typeof frame.message === 'string' && frame.message ? frame.message : `The server answered ${frame.code}.`
   return new ChatddsError(String(frame.code ?? 'error'), message)
+}
+
+/** The first line of a refused handshake's body (1 KiB at most; 1 s at most). */
+function readReason(response: import('node:http').IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = ''
+    const done = () => {
+      clearTimeout(timer)
+      response.destroy()
+      resolve(body.split('\n')[0].trim())
+    }
+    const timer = setTimeout(done, 1000)
+    response.setEncoding('utf8')
+    response.on('data', (chunk: string) => {
+      body += chunk
+      if (body.length > 1024 || body.includes('\n')) done()
+    })
+    response.on('end', done)
+    response.on('error', done)
+  })
+}
+
+/** A 401/403 upgrade answer as the sentence the user needs; any other status as before. */
+function refusedError(url: string, status: number, reason: string, hadToken: boolean): ChatddsError {
+  const why = reason ? ` ${reason}` : ''
+  if (status === 401)
+    return new ChatddsError(
+      'EAUTH',
+      hadToken
+        ? `${url} refused the token (HTTP 401):${why || ' no reason given.'}`
+        : `${url} requires a connect token (HTTP 401); pass one with --token or CHATDDS_TOKEN (\`chatdds token\` makes one).`,
+    )
+  if (status === 403) return new ChatddsError('EFORBIDDEN', `${url} refused the connection (HTTP 403):${why || ' no reason given.'}`)
+  return new ChatddsError('EPROTO', `${url} answered HTTP ${status} instead of a websocket; point --port at a \`chatdds serve\` instance.`)
 }
 
 function noAnswer(url: string, port: number, timeoutMs: number): ChatddsError {

@@ -11,6 +11,8 @@ export interface SendOptions {
   port: number
   room?: string
   name?: string
+  /** Connect token, when the server requires one. */
+  token?: string
   /** The messages, in order; a stream of stdin lines is read while earlier ones are in flight. */
   texts: Iterable<string> | AsyncIterable<string>
   /** Bound on connecting, and on each message's round trip. Default 5000. */
@@ -51,7 +53,7 @@ export async function sendMessages(options: SendOptions): Promise<SentMessage[]>
   const first = await texts.next()
   if (first.done) throw new ChatddsError('ENOTEXT', 'No text to send; pass TEXT or pipe lines on stdin.', 2)
 
-  const client = await ChatClient.connect({host: options.host, port: options.port, name: options.name, timeoutMs})
+  const client = await ChatClient.connect({host: options.host, port: options.port, name: options.name, token: options.token, timeoutMs})
   const echoes = new EchoWatcher(client, options.port, timeoutMs)
   try {
     await client.join(room)

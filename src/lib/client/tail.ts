@@ -2,7 +2,7 @@
 import {ChatddsError} from '../errors.js'
 import {ChatClient, DEFAULT_HOST, DEFAULT_TIMEOUT_MS, describeClose, seconds, serverUrl} from './chatClient.js'
 import {MessageCursor} from './cursor.js'
-import type {MessageFrame} from '../wire/index.js'
+import {CloseCode, type MessageFrame} from '../wire/index.js'
 
 export const FIRST_RETRY_MS = 100
 export const MAX_RETRY_MS = 2000
@@ -20,6 +20,8 @@ export interface TailOptions {
   /** Replay the last N messages of each room on the first join. */
   history?: number
   name?: string
+  /** Connect token, when the servers require one. */
+  token?: string
   /** Bound on each connection attempt and join. Default 5000. */
   connectTimeoutMs?: number
 }
@@ -135,6 +137,11 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
   const onDrop = (connection: ChatClient, code: number) => {
     if (stopped || connection !== client) return
     client = undefined
+    if (code === CloseCode.TOKEN_EXPIRED) {
+      // Reconnecting with the same token would only be refused.
+      void finish(new ChatddsError('EAUTH', `${connection.url} closed the connection: the connect token expired; get a new one and run tail again with --token.`))
+      return
+    }
     portIndex = (portIndex + 1) % ports.length
     onNotice(`connection to ${connection.url} lost (${describeClose(code)}); reconnecting to ${urlOf(portIndex)}`)
     void reconnect()
@@ -149,7 +156,7 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
       }
     })
 
-  const connect = (index: number) => ChatClient.connect({host, port: ports[index], name: options.name, timeoutMs: connectTimeoutMs, seen})
+  const connect = (index: number) => ChatClient.connect({host, port: ports[index], name: options.name, token: options.token, timeoutMs: connectTimeoutMs, seen})
 
   const reconnect = async () => {
     for (let delay = FIRST_RETRY_MS; !stopped; delay = Math.min(MAX_RETRY_MS, delay * 2)) {
@@ -160,6 +167,11 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
       try {
         connection = await connect(portIndex)
       } catch (error) {
+        // A refused token or origin will not be accepted on retry either.
+        if (isRefusal(error)) {
+          void finish(error as ChatddsError)
+          return
+        }
         portIndex = (portIndex + 1) % ports.length
         const next = Math.min(MAX_RETRY_MS, delay * 2)
         onNotice(`${url} unavailable (${(error as ChatddsError).code ?? 'error'}); retrying ${urlOf(portIndex)} in ${next} ms`)
@@ -180,6 +192,7 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
         return
       } catch (error) {
         if (!(error instanceof ChatddsError)) throw error
+        if (isRefusal(error)) throw error
         failures.push(error)
       }
     }
@@ -204,4 +217,9 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
       return done
     },
   }
+}
+
+/** The server refused us (token or origin): retrying cannot help. */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ChatddsError && (error.code === 'EAUTH' || error.code === 'EFORBIDDEN')
 }

@@ -40,6 +40,17 @@ export function encodeEnvelope(fields: EnvelopeFields): string {
 }
 
 /**
+ * What a plain client's text is written as. Byte for byte the text itself, unless the text would read
+ * as an envelope (another room, sender, origin or time: a forgery): then an envelope that says what it
+ * is, a plain message of room `general` with no sender whose text is the whole string (no `ts`, so
+ * readers use the DDS timestamp, as for any plain sample).
+ */
+export function plainSample(text: string): string {
+  if (!decodeMessage(text).envelope) return text
+  return JSON.stringify({chatdds: 1, room: DEFAULT_ROOM, from: null, text, origin: null})
+}
+
+/**
  * Reads a `message` string. A JSON object with `"chatdds": 1`, a non-empty string `room` and a string
  * `text` is an envelope (`from`/`origin` must be strings or absent/null, `ts` a finite number or
  * absent); anything else is a plain message of room `general` whose text is the whole string.

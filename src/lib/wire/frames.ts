@@ -17,9 +17,11 @@ export const CloseCode = {
   POLICY_VIOLATION: 1008,
   MESSAGE_TOO_BIG: 1009,
   INTERNAL_ERROR: 1011,
+  /** The connect token expired while connected (application range, 4000-4999). */
+  TOKEN_EXPIRED: 4001,
 } as const
 
-export type ErrorCode = 'bad_json' | 'bad_request' | 'unknown_type' | 'rate_limited' | 'busy' | 'too_large' | 'too_many_rooms'
+export type ErrorCode = 'bad_json' | 'bad_request' | 'unknown_type' | 'rate_limited' | 'busy' | 'too_large' | 'too_many_rooms' | 'forbidden'
 
 export type Ref = string | number
 
