@@ -55,12 +55,12 @@ describe('chatdds token', () => {
     assert.deepEqual(Object.keys(payload).sort(), ['exp', 'iat', 'sub'])
     assert.deepEqual([printed.alg, printed.sub, printed.exp], ['HS256', 'bob', payload.exp])
     assert.equal(payload.exp - payload.iat, 3600)
-    for (const [ttl, seconds] of [
+    for (const [ttl, seconds] of /** @type {Array<[string, number]>} */ ([
       ['30m', 1800],
       ['2h', 7200],
       ['7d', 604_800],
       ['45', 45],
-    ]) {
+    ])) {
       const {stdout: token} = await runCli(['token', '--secret', SECRET, '--sub', 'x', '--ttl', ttl])
       const claims = (await jwtVerify(token.trim(), secretKey)).payload
       assert.equal(claims.exp - claims.iat, seconds, ttl)
@@ -68,11 +68,13 @@ describe('chatdds token', () => {
   })
 
   it('signs RS256 and ES256 with --key, even when CHATDDS_AUTH_SECRET is set', async () => {
-    for (const [type, options, alg] of [
+    // generateKeyPairSync has one overload per key type, which TypeScript cannot pick for a type out of this list.
+    const generate = /** @type {(type: string, options: object) => import('node:crypto').KeyPairKeyObjectResult} */ (generateKeyPairSync)
+    for (const [type, options, alg] of /** @type {Array<[string, object, string]>} */ ([
       ['rsa', {modulusLength: 2048}, 'RS256'],
       ['ec', {namedCurve: 'P-256'}, 'ES256'],
-    ]) {
-      const {publicKey, privateKey} = generateKeyPairSync(type, options)
+    ])) {
+      const {publicKey, privateKey} = generate(type, options)
       const file = path.join(dir, `${type}.pem`)
       writeFileSync(file, privateKey.export({type: 'pkcs8', format: 'pem'}))
       const {code, stdout, stderr} = await runCli(['token', '--key', file, '--sub', 'carol'], {env: {CHATDDS_AUTH_SECRET: SECRET}})
@@ -87,6 +89,7 @@ describe('chatdds token', () => {
     writeFileSync(ed, generateKeyPairSync('ed25519').privateKey.export({type: 'pkcs8', format: 'pem'}))
     const garbage = path.join(dir, 'garbage.pem')
     writeFileSync(garbage, 'not a key\n')
+    /** @type {Array<[string[], string | undefined]>} */
     const cases = [
       [['--sub', 'a'], "Pass --secret (the server's --auth-secret) or --key FILE (its private key)."],
       [['--secret', SECRET, '--key', ed, '--sub', 'a'], 'Pass exactly one of --secret (HS256) and --key FILE (RS256/ES256).'],

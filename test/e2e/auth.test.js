@@ -75,6 +75,7 @@ describe('who may connect, speak and publish (real instances)', function () {
   it('send and tail say why they were refused, and exit 1 at once', async () => {
     const port = String(a.port)
     const url = `ws://127.0.0.1:${port}/`
+    /** @type {Array<[string[], string]>} */
     const cases = [
       [['send', '--port', port, 'hi'], `${url} requires a connect token (HTTP 401); pass one with --token or CHATDDS_TOKEN (\`chatdds token\` makes one).`],
       [
@@ -198,7 +199,7 @@ describe('who may connect, speak and publish (real instances)', function () {
     // The port is taken on 127.0.0.1, so 0.0.0.0 is never actually bound: the warning comes first, then the error.
     const blocker = net.createServer()
     const port = await freePort()
-    await new Promise((resolve) => blocker.listen(port, '127.0.0.1', resolve))
+    await /** @type {Promise<void>} */ (new Promise((resolve) => blocker.listen(port, '127.0.0.1', resolve)))
     try {
       const {code, stderr} = await runCli(['serve', '--host', '0.0.0.0', '--port', String(port)])
       assert.equal(code, 1)

@@ -28,7 +28,7 @@ describe('browser page with connect tokens against real instances', function () 
     return page
   }
 
-  const live = (page) => page.waitForFunction(() => document.querySelector('#status').dataset.state === 'live')
+  const live = (page) => page.waitForFunction(() => /** @type {HTMLElement} */ (document.querySelector('#status')).dataset.state === 'live')
   const texts = (page) =>
     page.$$eval('#messages .msg', (els) => els.map((el) => `${el.querySelector('.from').textContent}: ${el.querySelector('.text').textContent}`))
   const showsText = (page, text) => page.waitForFunction((t) => [...document.querySelectorAll('#messages .msg .text')].some((el) => el.textContent === t), text)

@@ -5,6 +5,7 @@ import {RoomPatterns, createTokenVerifier, matchPattern, parseDuration, signToke
 
 describe('connect tokens (lib)', () => {
   it('matches room patterns with * as any run of characters, and nothing else special', () => {
+    /** @type {Array<[string, string, boolean]>} */
     const cases = [
       ['general', 'general', true],
       ['general', 'general2', false],

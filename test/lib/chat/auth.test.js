@@ -22,6 +22,7 @@ describe('connect tokens and the Origin policy', () => {
     it('is refused with 401 and a one-line body without a token, with a bad signature, expired, or with another algorithm', async () => {
       const server = await startMemoryServer(withTokens())
       const expiredAt = Math.floor(Date.now() / 1000) - 60
+      /** @type {Array<[{path?: string}, string]>} */
       const cases = [
         [{}, 'A connect token is required: pass it as ?token=… or an "Authorization: Bearer …" header.\n'],
         [{path: '/?token=not-a-jwt'}, 'The connect token is not a signed JWT (three base64url parts); pass the token exactly as it was issued.\n'],

@@ -8,7 +8,11 @@ import WebSocket from 'ws'
 export const SECRET = 'test-secret-of-at-least-32-bytes-0123456789'
 export const API_KEY = 'api-key-for-tests-0123456789abcdef'
 
-/** An HS256 (or other `alg` with `key`) token for `claims`; `exp` defaults to an hour from now, `null` leaves it out. */
+/**
+ * An HS256 (or other `alg` with `key`) token for `claims`; `exp` defaults to an hour from now, `null` leaves it out.
+ * @param {Record<string, unknown> & {sub?: string | null}} [claims]
+ * @param {{secret?: string, alg?: string, key?: import('node:crypto').KeyObject, exp?: number | null}} [options]
+ */
 export function token(claims = {}, {secret = SECRET, alg = 'HS256', key, exp} = {}) {
   const {sub = 'alice', ...rest} = claims
   let jwt = new SignJWT(rest).setProtectedHeader({alg, typ: 'JWT'}).setIssuedAt()
@@ -19,11 +23,18 @@ export function token(claims = {}, {secret = SECRET, alg = 'HS256', key, exp} = 
 
 export const rsa = () => generateKeyPairSync('rsa', {modulusLength: 2048})
 export const ec = () => generateKeyPairSync('ec', {namedCurve: 'P-256'})
-export const pem = (publicKey) => publicKey.export({type: 'spki', format: 'pem'})
+/**
+ * @param {import('node:crypto').KeyObject} publicKey
+ * @returns {string}
+ */
+export const pem = (publicKey) => /** @type {string} */ (publicKey.export({type: 'spki', format: 'pem'}))
 
 /**
  * Sends a websocket upgrade request to `server` and resolves with {status, body, headers} for a refused one,
  * or {status: 101, protocol} (the socket is closed at once) for an accepted one.
+ * @param {{port: number}} server
+ * @param {{path?: string, headers?: Record<string, string>, protocol?: string}} [request]
+ * @returns {Promise<{status: number, protocol?: string, body?: string, headers?: import('node:http').IncomingHttpHeaders}>}
  */
 export function upgrade(server, {path = '/', headers = {}, protocol} = {}) {
   return new Promise((resolve, reject) => {
@@ -57,9 +68,16 @@ export function upgrade(server, {path = '/', headers = {}, protocol} = {}) {
 
 const sockets = new Set()
 
-/** A websocket to `server` (query and headers as given) recording `frames` (chatdds.v1) or `texts`, and `closed`. */
+/**
+ * A websocket to `server` (query and headers as given) recording `frames` (chatdds.v1) or `texts`, and `closed`.
+ * @param {{url: string}} server
+ * @param {{query?: string, protocol?: string, headers?: Record<string, string>}} [connection]
+ * @returns {Promise<import('./support.js').TestSocket>}
+ */
 export function open(server, {query = '', protocol, headers} = {}) {
-  const ws = protocol ? new WebSocket(server.url + query, protocol, {headers}) : new WebSocket(server.url + query, {headers})
+  const ws = /** @type {import('./support.js').TestSocket} */ (
+    protocol ? new WebSocket(server.url + query, protocol, {headers}) : new WebSocket(server.url + query, {headers})
+  )
   sockets.add(ws)
   ws.texts = []
   ws.frames = []
@@ -80,7 +98,12 @@ export function closeSockets() {
   sockets.clear()
 }
 
-/** An HTTP request to `server`: {status, type, body, json}. */
+/**
+ * An HTTP request to `server`: {status, type, body, json}.
+ * @param {{port: number}} server
+ * @param {string} path
+ * @param {{method?: string, key?: string, body?: unknown, headers?: Record<string, string>}} [request]
+ */
 export async function api(server, path, {method = 'GET', key = API_KEY, body, headers = {}} = {}) {
   const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
     method,
@@ -100,6 +123,10 @@ export async function api(server, path, {method = 'GET', key = API_KEY, body, he
 /**
  * Writes `head` (request line and headers) and `bodyPart` on a raw TCP connection and resolves with the
  * first response (status line and body) the server writes, without ever sending more.
+ * @param {{port: number}} server
+ * @param {string} head
+ * @param {string} [bodyPart]
+ * @returns {Promise<{status: number, head: string, body: string}>}
  */
 export function rawRequest(server, head, bodyPart = '') {
   return new Promise((resolve, reject) => {

@@ -51,8 +51,8 @@ describe('client library and connect tokens', () => {
   it("turns a 403 into a sentence with the server's reason", async () => {
     const server = http.createServer()
     server.on('upgrade', (req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 21\r\nConnection: close\r\n\r\nOrigin x not allowed\n'))
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const {port} = server.address()
+    await /** @type {Promise<void>} */ (new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)))
+    const {port} = /** @type {import('node:net').AddressInfo} */ (server.address())
     try {
       assert.deepEqual(await refusal(ChatClient.connect({port})), {
         code: 'EFORBIDDEN',
