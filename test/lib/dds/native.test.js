@@ -52,6 +52,8 @@ describe('native binding (raw)', function () {
     assertInvalid(() => new Participant(1, {...fullConfig(), leaseDuration: 0}, noop), `${NEW}: config.leaseDuration must be a number of seconds above 0, got 0`)
     assertInvalid(() => new Participant(1, {...fullConfig(), initialPeers: [{address: '127.0.0.1'}]}, noop), `${NEW}: config.initialPeers[0].port is missing; it must be an integer from 0 to 65535`)
     assertInvalid(() => new Participant(1, {...fullConfig(), initialPeers: ['127.0.0.1']}, noop), `${NEW}: config.initialPeers[0] must be an object, got a string`)
+    assertInvalid(() => new Participant(1, {...fullConfig(), properties: [{name: 'dds.sec.auth.plugin'}]}, noop), `${NEW}: config.properties[0].value is missing; it must be a non-empty string`)
+    assertInvalid(() => new Participant(1, {...fullConfig(), properties: {}}, noop), `${NEW}: config.properties must be an array of objects, got an object`)
   })
 
   it('has no default for any participant setting: each one the wrapper sends is required', () => {
