@@ -2,13 +2,16 @@
 // Fan-out benchmark: N `chatdds serve` instances on one DDS domain, C plain clients + 1 sender on each.
 //   1. burst: every sender writes M messages as fast as its socket takes them → deliveries/s, lost, duplicates
 //   2. latency: all senders together write --rate messages/s for --duration s → p50/p99/max send→receive
-// Usage: node bench/fanout.js [--instances 3] [--clients 50] [--size 100] [--messages 1000] [--rate 300] [--duration 10] [--domain D] [--json]
+// Usage: node bench/fanout.js [--instances 3] [--clients 50] [--size 100] [--messages 1000] [--rate 300] [--duration 10] [--domain D] [--secure] [--json]
+//   --secure: every instance joins with DDS Security (a PKI made for the run, as `cluster up --secure` does).
 // Run after `npm run build`. Latency (one clock) is observed by one plain client per instance in this process;
 // the other C-1 plain clients per instance run in a worker thread (bench/fanout-load.js) and count what they
 // get, so an observer never waits behind this process parsing every other client's frames. All of it shares
 // the machine's cores with the servers.
 import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
@@ -25,6 +28,7 @@ const {values: args} = parseArgs({
     rate: {type: 'string', default: '300'},
     duration: {type: 'string', default: '10'},
     domain: {type: 'string'},
+    secure: {type: 'boolean', default: false},
     json: {type: 'boolean', default: false},
   },
 })
@@ -59,11 +63,21 @@ async function until(predicate, timeoutMs, what) {
   }
 }
 
+/** --secure: a PKI with an identity per instance, in a temporary directory removed at the end. */
+let pkiDir
+async function makePki() {
+  const {initPki, issueIdentity} = await import('../dist/lib/security/index.js')
+  pkiDir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-bench-pki-'))
+  await initPki(pkiDir)
+  await Promise.all(Array.from({length: INSTANCES}, (_, i) => issueIdentity(pkiDir, `fanout-${i + 1}`)))
+}
+
 async function startInstance(i) {
   const port = await freePort()
+  const security = pkiDir ? ['--dds-security', pkiDir] : []
   const child = spawn(
     process.execPath,
-    [path.join(root, 'bin', 'run.js'), 'serve', '--port', String(port), '--domain', String(DOMAIN), '--name', `fanout-${i + 1}`, '--quiet'],
+    [path.join(root, 'bin', 'run.js'), 'serve', '--port', String(port), '--domain', String(DOMAIN), '--name', `fanout-${i + 1}`, '--quiet', ...security],
     {
       stdio: ['ignore', 'inherit', 'inherit'],
     },
@@ -92,7 +106,8 @@ function openClient(port) {
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
 
 async function main() {
-  say(`fanout: ${INSTANCES} instances × (${CLIENTS} plain clients + 1 sender), ${SIZE}-byte messages, DDS domain ${DOMAIN}`)
+  say(`fanout: ${INSTANCES} instances × (${CLIENTS} plain clients + 1 sender), ${SIZE}-byte messages, DDS domain ${DOMAIN}${args.secure ? ', DDS Security' : ''}`)
+  if (args.secure) await makePki()
   const instances = await Promise.all(Array.from({length: INSTANCES}, (_, i) => startInstance(i)))
   await until(
     async () => {
@@ -212,7 +227,7 @@ async function main() {
   )
 
   for (const ws of [...senders, ...observers]) ws.terminate()
-  const result = {instances: INSTANCES, clientsPerInstance: CLIENTS, size: SIZE, domain: DOMAIN, burst, latency}
+  const result = {instances: INSTANCES, clientsPerInstance: CLIENTS, size: SIZE, domain: DOMAIN, secure: args.secure, burst, latency}
   if (args.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n')
   return burst.lost === 0 && burst.duplicates === 0 && latencyLost === 0 ? 0 : 1
 }
@@ -239,5 +254,6 @@ try {
   process.stderr.write(`fanout: ${error.message}\n`)
 } finally {
   await stopAll()
+  if (pkiDir) rmSync(pkiDir, {recursive: true, force: true})
 }
 process.exit(code)

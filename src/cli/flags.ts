@@ -79,6 +79,10 @@ export const ddsFlags = {
   'dds-config': Flags.string({description: 'OpenDDS rtps.ini to load, a regular file of at most 1 MiB (-DCPSConfigFile FILE does the same).'}),
   interface: Flags.string({description: "IPv4 address of the interface DDS uses, one of this host's [default: 127.0.0.1]."}),
   peer: Flags.string({description: 'Unicast DDS discovery peer host[:port] (repeatable); 127.0.0.1 stays a peer.', multiple: true}),
+  'dds-security': Flags.string({
+    description: 'Join with DDS Security: the PKI directory of `chatdds security init`, with the identity --name issued in it.',
+    helpValue: 'DIR',
+  }),
 }
 
 /** `cluster status`, `logs` and `down`: the run directory of a cluster started by `cluster up`. */

@@ -20,7 +20,9 @@ every message comes back as a text frame); a client asking for chatdds.v1 gets r
 
 Every message is written to the DDS topic "User Messages" and every sample read from it goes to the clients, so \
 instances on the same DDS domain form one chat without a broker. DDS stays on this host (loopback) unless --dds-config, \
---interface or --peer say otherwise. Two more topics, "chatdds History" and "chatdds Presence", carry the cluster's state: \
+--interface or --peer say otherwise; --dds-security DIR --name NAME joins with DDS Security, as identity NAME of the PKI \
+in DIR (\`chatdds security init\`), and every file is checked first (exit 1 naming a missing, expired, mismatched or badly \
+signed one). Two more topics, "chatdds History" and "chatdds Presence", carry the cluster's state: \
 a new instance gets its peers' recent messages (it is ready, /readyz 200, once they answered, 15 s at most), and every \
 instance knows who is in which room on every other one.
 
@@ -42,6 +44,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       description: 'Only clients with a connect token, and a publish API for the backend',
       command: '<%= config.bin %> <%= command.id %> --auth-secret "$SECRET" --api-key "$API_KEY"',
     },
+    {description: 'With DDS Security, as identity chat-1 of the PKI in ./pki', command: '<%= config.bin %> <%= command.id %> --dds-security pki --name chat-1'},
     {
       description: 'Quiet, with a larger history and frame limit',
       command: '<%= config.bin %> <%= command.id %> -p 7002 --quiet --history 1000 --max-payload 1048576',
@@ -101,6 +104,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       ddsConfig: flags['dds-config'],
       interface: flags.interface,
       peers: flags.peer,
+      ddsSecurity: flags['dds-security'],
       name: flags.name,
       maxPayload: flags['max-payload'],
       historyDepth: flags.history,

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/baseCommand.js'
 import {ddsFlags} from '../cli/flags.js'
+import {clusterDdsOptions} from '../lib/cluster/index.js'
 import {resolveDdsSettings} from '../lib/dds/settings.js'
 import {startSpy, type SpiedSample} from '../lib/spy.js'
 import {clock, color, printable} from '../lib/ui.js'
@@ -17,13 +18,18 @@ it), and the room, sender and text of a chatdds envelope or the raw text of a pl
 per line (NDJSON) with the raw "message" string among its fields. --participants also prints participants joining (+) and \
 leaving (-) the domain.
 
-Exits 0 after --count samples; with --timeout, exits 1 if fewer than --count arrived (0 when no --count was given).`
+Exits 0 after --count samples; with --timeout, exits 1 if fewer than --count arrived (0 when no --count was given).
+
+--dir joins the DDS domain of the cluster \`cluster up\` started there, with its rtps.ini and, for a \`cluster up --secure\`, \
+its PKI and the identity it issued for tools. --dds-security DIR joins any secure cluster, as identity --name (default spy) \
+of the PKI in DIR; with DDS Security on, --participants lists only authenticated participants, and those refused (!).`
 
   static examples = [
     {description: 'Watch domain 10 (the default)', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Who is in the domain, and what they write', command: '<%= config.bin %> <%= command.id %> --participants'},
     {description: 'Wait for one message for at most 10 s, as NDJSON', command: '<%= config.bin %> <%= command.id %> --count 1 --timeout 10 --json'},
     {description: 'With the reference OpenDDS config file', command: '<%= config.bin %> <%= command.id %> -DCPSConfigFile rtps.ini'},
+    {description: 'The cluster started by `cluster up --secure` in .chatdds/cluster', command: '<%= config.bin %> <%= command.id %> --dir .chatdds/cluster'},
   ]
 
   static flags = {
@@ -33,17 +39,25 @@ Exits 0 after --count samples; with --timeout, exits 1 if fewer than --count arr
     participants: Flags.boolean({description: 'Also print participants joining and leaving the domain.'}),
     // Streaming output: one JSON object per line, not oclif's single JSON document at the end.
     json: Flags.boolean({description: 'Print one JSON object per line (NDJSON).'}),
+    dir: Flags.string({description: 'Run directory of a cluster started by `cluster up`: join its domain with its rtps.ini (and PKI, when secure).'}),
+    name: Flags.string({description: 'Identity of the --dds-security PKI to join with [default: spy].', dependsOn: ['dds-security']}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Spy)
     const print = (line: string) => process.stdout.write(line + '\n')
+    const cluster = flags.dir === undefined ? undefined : clusterDdsOptions(flags.dir)
+    const ddsSecurity = flags['dds-security'] ?? cluster?.ddsSecurity
     const {domain, config} = resolveDdsSettings({
-      domain: flags.domain,
-      ddsConfig: flags['dds-config'],
+      domain: flags.domain ?? cluster?.domain,
+      ddsConfig: flags['dds-config'] ?? cluster?.ddsConfig,
       interface: flags.interface,
       peers: flags.peer,
       onWarning: (line) => this.logToStderr(`warning: ${line}`),
+      security:
+        ddsSecurity === undefined
+          ? undefined
+          : {dir: ddsSecurity, name: flags.name ?? (flags['dds-security'] ? undefined : cluster?.identity) ?? 'spy', flag: '--name'},
     })
     const spy = startSpy({
       domain,
@@ -57,6 +71,14 @@ Exits 0 after --count samples; with --timeout, exits 1 if fewer than --count arr
               flags.json
                 ? JSON.stringify({event: 'participant', status: event.kind, name: event.name, guidPrefix: event.guidPrefix, time: new Date(event.at).toISOString()})
                 : `${clock(event.at)} ${event.kind === 'joined' ? color.green('+') : color.red('-')} participant ${color.bold(printable(event.name) || '(unnamed)')} ${color.dim(event.guidPrefix)} ${event.kind}`,
+            )
+        : undefined,
+      onRefused: flags.participants
+        ? (event) =>
+            print(
+              flags.json
+                ? JSON.stringify({event: 'participant', status: 'refused', name: event.name, guidPrefix: event.guidPrefix, time: new Date(event.at).toISOString()})
+                : `${clock(event.at)} ${color.red('!')} participant ${color.bold(event.name || '(unnamed)')} ${color.dim(event.guidPrefix)} refused by DDS Security`,
             )
         : undefined,
     })

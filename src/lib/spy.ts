@@ -1,5 +1,5 @@
 /** `chatdds spy`: a plain DDS reader of `User Messages` that reports every sample, decoded, and, optionally, who is in the domain. */
-import {Participant, type DdsConfig, type ParticipantEvent} from './dds/index.js'
+import {Participant, type DdsConfig, type ParticipantEvent, type RefusedEvent} from './dds/index.js'
 import {ChatddsError} from './errors.js'
 import {decodeMessage, type ChatMessage} from './wire/index.js'
 
@@ -27,6 +27,8 @@ export interface SpyOptions {
   timeout?: number
   onSample(sample: SpiedSample): void
   onParticipant?(event: ParticipantEvent & {at: number}): void
+  /** DDS Security: a participant that failed authentication or access control. */
+  onRefused?(event: RefusedEvent & {at: number}): void
 }
 
 export interface Spy {
@@ -55,6 +57,7 @@ export function startSpy(options: SpyOptions): Spy {
   })
 
   if (options.onParticipant) participant.on('participant', (event: ParticipantEvent) => options.onParticipant!({...event, at: Date.now()}))
+  if (options.onRefused) participant.on('refused', (event: RefusedEvent) => options.onRefused!({...event, at: Date.now()}))
   reader.on('samples', (samples) => {
     for (const sample of samples) {
       if (options.count !== undefined && seen >= options.count) return

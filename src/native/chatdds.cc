@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fastdds/dds/domain/DomainParticipant.hpp>
@@ -165,6 +166,25 @@ class ParticipantListener : public fdds::DomainParticipantListener {
     core_->Push(std::move(events));
   }
 
+#if HAVE_SECURITY
+  // DDS Security: discovery reports every participant that announces itself, authenticated or not;
+  // this says which ones passed authentication and access control (status kAuthorized/kUnauthorized).
+  void onParticipantAuthentication(fdds::DomainParticipant*, rtps::ParticipantAuthenticationInfo&& info) override {
+    Event event;
+    event.kind = EventKind::Participant;
+    event.guid = info.guid;
+    event.text = core_->NameOf(info.guid.guidPrefix);
+    event.count = info.status == rtps::ParticipantAuthenticationInfo::AUTHORIZED_PARTICIPANT ? kAuthorized : kUnauthorized;
+    std::vector<Event> events;
+    events.push_back(std::move(event));
+    core_->Push(std::move(events));
+  }
+#endif  // HAVE_SECURITY
+
+  // Participant event statuses beyond ParticipantDiscoveryInfo's own (which are small non-negative numbers).
+  static constexpr int32_t kAuthorized = -1;
+  static constexpr int32_t kUnauthorized = -2;
+
  private:
   ParticipantCore* core_;
 };
@@ -267,6 +287,8 @@ void DeliverBatch(Napi::Env env, Napi::Function callback, ParticipantCore*, Part
         if (event.count == rtps::ParticipantDiscoveryInfo::REMOVED_PARTICIPANT) kind = "left";
         if (event.count == rtps::ParticipantDiscoveryInfo::DROPPED_PARTICIPANT) kind = "dropped";
         if (event.count == rtps::ParticipantDiscoveryInfo::CHANGED_QOS_PARTICIPANT) kind = "changed";
+        if (event.count == ParticipantListener::kAuthorized) kind = "authorized";
+        if (event.count == ParticipantListener::kUnauthorized) kind = "unauthorized";
         out.Set("kind", "participant");
         out.Set("status", kind);
         out.Set("guidPrefix", PrefixHex(event.guid.guidPrefix));
@@ -742,6 +764,14 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
   const double announcementPeriod = config.Seconds("announcementPeriod");
   const uint32_t initialAnnouncements = static_cast<uint32_t>(config.Integer("initialAnnouncements", 0, 4294967295.0));
   const double initialAnnouncementPeriod = config.Seconds("initialAnnouncementPeriod");
+  // Participant properties, passed through as they are (DDS Security's dds.sec.* among them): the
+  // binding knows no property names, TypeScript builds and validates the list.
+  std::vector<std::pair<std::string, std::string>> properties;
+  config.Objects("properties", [&](Fields& property) {
+    std::string propertyName = property.String("name");
+    std::string value = property.String("value");
+    properties.emplace_back(std::move(propertyName), std::move(value));
+  });
   if (!config.ok()) return;
 
   core_ = new ParticipantCore();
@@ -786,6 +816,7 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
   builtin.discovery_config.leaseDuration_announcementperiod = Seconds(announcementPeriod);
   builtin.discovery_config.initial_announcements.count = initialAnnouncements;
   builtin.discovery_config.initial_announcements.period = Seconds(initialAnnouncementPeriod);
+  for (const auto& [propertyName, value] : properties) qos.properties().properties().emplace_back(propertyName, value);
 
   fdds::DomainParticipantFactory* factory = fdds::DomainParticipantFactory::get_instance();
   participantListener_ = std::make_unique<ParticipantListener>(core_);
@@ -796,7 +827,8 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
     core_->tsfn.Release();
     core_ = nullptr;
     ThrowError(env, "EDDS", "Fast DDS could not create a participant on domain " + std::to_string(domain) +
-                                " (is the interface " + iface + " up?)");
+                                (properties.empty() ? " (is the interface " + iface + " up?)"
+                                                    : " (is the interface " + iface + " up, and are its properties, such as DDS Security's files, valid?)"));
     return;
   }
   {

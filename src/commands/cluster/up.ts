@@ -34,6 +34,11 @@ once with its exit code and last log lines; the others keep running (kill one to
 
 --detach returns once the cluster is ready and leaves it running; see \`cluster status\`, \`cluster logs\`, \`cluster down\`.
 
+--secure joins every instance with DDS Security (README, "Security"): a fresh PKI in the run directory's security/ \
+(\`chatdds security init\`), an identity per instance (chat-1 … chat-N) and a read-only one, spy, with which \
+\`chatdds spy --dir <run dir>\` reads the cluster; only these participants can read or write its topics, and all its DDS \
+traffic is encrypted.
+
 Errors: a port already in use (exit 1, pick another --base-port), an instance that fails to start (exit 1, its last \
 log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (exit 2).`
 
@@ -44,6 +49,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       description: 'Another cluster beside the first one',
       command: '<%= config.bin %> <%= command.id %> --base-port 7100 --domain 11 --dir .chatdds/second --detach',
     },
+    {description: 'Three instances with DDS Security (authenticated, encrypted)', command: '<%= config.bin %> <%= command.id %> --secure'},
     {description: 'Start in the background and read the manifest', command: '<%= config.bin %> <%= command.id %> --detach --json | jq .instances'},
   ]
 
@@ -56,6 +62,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
     dir: Flags.string({description: 'Run directory: rtps.ini, cluster.json, one log per instance.', default: DEFAULT_RUN_DIR}),
     detach: Flags.boolean({description: 'Return once the cluster is ready and leave it running.'}),
     timeout: Flags.integer({description: 'Seconds to wait for the cluster to be ready.', default: 60, min: 1}),
+    secure: Flags.boolean({description: 'DDS Security: a PKI in the run directory, an identity per instance and one for `chatdds spy --dir`.'}),
   }
 
   async run(): Promise<ReadyManifest | undefined> {
@@ -67,6 +74,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       dir: flags.dir,
       detach: flags.detach,
       timeoutMs: flags.timeout * 1000,
+      secure: flags.secure,
     }
     validateClusterOptions(options)
     const cluster = new Cluster(options)

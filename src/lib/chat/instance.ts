@@ -2,7 +2,7 @@
 import {randomBytes} from 'node:crypto'
 import os from 'node:os'
 import {ChatddsError} from '../errors.js'
-import type {Participant, ParticipantEvent} from '../dds/index.js'
+import type {Participant, ParticipantEvent, RefusedEvent} from '../dds/index.js'
 import {resolveDdsSettings} from '../dds/settings.js'
 import {MAX_NAME_LENGTH} from '../wire/index.js'
 import {HAND_OVER_DEFAULTS, type HandOverTiming} from './handover.js'
@@ -21,6 +21,8 @@ export interface InstanceOptions {
   interface?: string
   /** Extra unicast discovery peers, `host[:port]`. */
   peers?: string[]
+  /** `--dds-security DIR`: join with DDS Security, as identity `name` of the PKI in DIR (name is then required). */
+  ddsSecurity?: string
   /** Refused when a live participant of the domain has it; default defaultInstanceName(), which takes a suffix instead. */
   name?: string
   maxPayload?: number
@@ -56,12 +58,13 @@ export function defaultInstanceName(hostname: string, port: number): string {
 
 /** Starts one chat instance on DDS. Throws ChatddsError with exit 2 for bad settings, 1 for runtime failures. */
 export async function startInstance(options: InstanceOptions): Promise<ChatServer> {
-  const {domain, config} = resolveDdsSettings({
+  const {domain, config, security} = resolveDdsSettings({
     domain: options.domain,
     ddsConfig: options.ddsConfig,
     interface: options.interface,
     peers: options.peers,
     onWarning: options.onConfigWarning,
+    security: options.ddsSecurity === undefined ? undefined : {dir: options.ddsSecurity, name: options.name, flag: '--name'},
   })
   // The DDS bus loads the native binding: import it only when a real instance starts.
   const [{DdsError, Participant}, {DdsBus}] = await Promise.all([import('../dds/index.js'), import('./ddsBus.js')])
@@ -74,7 +77,16 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
       throw error
     }
   }
-  const join = (name: string): Participant => dds(() => new Participant({domain, name, config}))
+  const join = (name: string): Participant => {
+    const participant = dds(() => new Participant({domain, name, config}))
+    // DDS Security: a participant that failed authentication or access control is kept out; say so, once per participant.
+    participant.on('refused', (event: RefusedEvent) =>
+      logger.warn(
+        `DDS participant ${event.guidPrefix}${event.name ? ` (${event.name})` : ''} was refused: it failed DDS Security authentication or access control, so it reads and writes nothing of this cluster`,
+      ),
+    )
+    return participant
+  }
   const taken = (name: string, namesake: ParticipantEvent) =>
     `The name ${name} is already used by DDS participant ${namesake.guidPrefix} on domain ${domain} (chatdds spy --participants lists it)`
   // Read by the server once the bus exists (claim() shortens the settle time).
@@ -122,7 +134,9 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
         const {participant, warning} = early ?? (await claim(defaultInstanceName(hostname, port)))
         if (warning) logger.warn(warning)
         const bus = dds(() => new DdsBus({participant}))
-        logger.info(`Joined DDS domain ${domain} as ${bus.name} (interface ${participant.config.interface})`)
+        logger.info(
+          `Joined DDS domain ${domain} as ${bus.name} (interface ${participant.config.interface}${security ? `, DDS Security with ${security.identityCertificate}` : ''})`,
+        )
         return bus
       },
     })

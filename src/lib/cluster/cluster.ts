@@ -1,11 +1,22 @@
 /** `chatdds cluster up`: run directory, N `chatdds serve` processes, readiness, shutdown. */
 import {EventEmitter} from 'node:events'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {ChatddsError} from '../errors.js'
 import {fetchReadyz, type Readyz} from './http.js'
 import {lastLogLines, LogFollower} from './logs.js'
-import {instanceName, instanceUrl, type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
+import {initPki, issueIdentity} from '../security/pki.js'
+import {
+  instanceName,
+  instanceUrl,
+  type InstanceRecord,
+  type Manifest,
+  type ManifestSecurity,
+  readManifest,
+  runDirPaths,
+  TOOL_IDENTITY,
+  writeManifest,
+} from './manifest.js'
 import {probeMesh} from './probe.js'
 import {delay, isClusterInstance, isClusterProcess, processStartTime, signal} from './processes.js'
 import {maxDomain, renderRtpsIni} from './rtpsConfig.js'
@@ -23,6 +34,8 @@ export interface ClusterOptions {
   detach: boolean
   /** Give up when the cluster is not ready after this long. */
   timeoutMs: number
+  /** DDS Security: a fresh PKI in the run directory, one identity per instance and one for tools (spy). */
+  secure?: boolean
 }
 
 export interface InstanceExit {
@@ -83,6 +96,17 @@ export function assertNoRunningCluster(dir: string): void {
   if (isClusterProcess(manifest) || manifest.instances.some((instance) => isClusterInstance(manifest, instance))) {
     throw new ChatddsError('EBUSY', `A cluster is already running in ${manifest.runDir}; stop it with \`chatdds cluster down --dir ${dir}\` or pick another --dir.`)
   }
+}
+
+/**
+ * `cluster up --secure`: a fresh PKI in `dir` (one from an earlier run is replaced, its cluster being stopped), an
+ * identity per instance (chat-1 … chat-N) and a read-only one for `chatdds spy --dir` and other tools.
+ */
+export async function createClusterPki(dir: string, instances: number): Promise<ManifestSecurity> {
+  rmSync(dir, {recursive: true, force: true})
+  await initPki(dir)
+  await Promise.all([...Array.from({length: instances}, (_, index) => issueIdentity(dir, instanceName(index))), issueIdentity(dir, TOOL_IDENTITY, {readOnly: true})])
+  return {dir, toolIdentity: TOOL_IDENTITY}
 }
 
 const describeExit = ({code, signal}: {code: number | null; signal: NodeJS.Signals | null}) => (signal ? `was killed by ${signal}` : `exited with code ${code}`)
@@ -156,6 +180,8 @@ export class Cluster extends EventEmitter<{
     if (this.aborter.signal.aborted) return undefined
 
     writeFileSync(paths.config, renderRtpsIni({domain, instances: count, configFile: paths.config}))
+    const security = this.options.secure ? await createClusterPki(paths.security, count) : undefined
+    if (this.aborter.signal.aborted) return undefined
     const manifest: Manifest = {
       version: 1,
       runDir: paths.runDir,
@@ -167,6 +193,7 @@ export class Cluster extends EventEmitter<{
       mode: detach ? 'detached' : 'foreground',
       state: 'starting',
       instances: [],
+      ...(security ? {security} : {}),
     }
     this.manifest = manifest
     const failed = new Promise<never>((_, reject) => (this.failStart = reject))
@@ -176,7 +203,7 @@ export class Cluster extends EventEmitter<{
         const name = instanceName(index)
         const port = basePort + index
         const log = paths.log(name)
-        const child = spawnInstance({name, port, domain, config: paths.config, log, detached: detach})
+        const child = spawnInstance({name, port, domain, config: paths.config, log, detached: detach, security: security?.dir})
         this.children.push(child)
         this.exited.push(false)
         manifest.instances.push({name, port, url: instanceUrl(port), pid: child.pid, log})

@@ -1,7 +1,7 @@
 /** Local chat clusters: `chatdds cluster up / status / logs / down`. */
 export {Cluster, ClusterStartError, MAX_INSTANCES, STOP_GRACE_MS, validateClusterOptions} from './cluster.js'
 export type {ClusterOptions, InstanceExit, ReadyManifest} from './cluster.js'
-export {DEFAULT_RUN_DIR, readManifest} from './manifest.js'
+export {clusterDdsOptions, DEFAULT_RUN_DIR, readManifest} from './manifest.js'
 export type {InstanceRecord, Manifest} from './manifest.js'
 export {PROBE_ROOM} from './probe.js'
 export {spdpParticipantCount, spdpSendAddrs, spdpUnicastPort} from './rtpsConfig.js'

@@ -56,6 +56,10 @@ export interface ClusterStatus {
   domain?: number
   startedAt?: string
   stoppedAt?: string
+  /** `cluster up --secure`: the instances joined with DDS Security. */
+  secure?: boolean
+  /** Its PKI directory. */
+  securityDir?: string
   instances: InstanceStatus[]
 }
 
@@ -65,7 +69,8 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
   if (!manifest) return {runDir, found: false, running: false, instances: []}
   const instances = await Promise.all(manifest.instances.map((instance) => instanceStatus(manifest, instance)))
   const {state, mode, domain, startedAt, stoppedAt} = manifest
-  return {runDir, found: true, running: instances.some((i) => i.alive), state, mode, domain, startedAt, stoppedAt, instances}
+  const security = manifest.security ? {secure: true, securityDir: manifest.security.dir} : {secure: false}
+  return {runDir, found: true, running: instances.some((i) => i.alive), state, mode, domain, startedAt, stoppedAt, ...security, instances}
 }
 
 async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Promise<InstanceStatus> {

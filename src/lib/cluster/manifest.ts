@@ -6,6 +6,10 @@ import {ChatddsError} from '../errors.js'
 export const DEFAULT_RUN_DIR = '.chatdds/cluster'
 export const MANIFEST_FILE = 'cluster.json'
 export const CONFIG_FILE = 'rtps.ini'
+/** `cluster up --secure`: the cluster's PKI. */
+export const SECURITY_DIR = 'security'
+/** The identity `cluster up --secure` issues for `chatdds spy --dir` and other tools. */
+export const TOOL_IDENTITY = 'spy'
 
 export interface InstanceRecord {
   name: string
@@ -33,6 +37,15 @@ export interface Manifest {
   state: 'starting' | 'running' | 'stopped'
   stoppedAt?: string
   instances: InstanceRecord[]
+  /** `cluster up --secure`: the PKI every instance joins with, and the identity issued for spy and other tools. */
+  security?: ManifestSecurity
+}
+
+export interface ManifestSecurity {
+  /** Absolute path of the PKI directory (`chatdds security init`), inside the run directory. */
+  dir: string
+  /** Identity in it for `chatdds spy --dir` (read-only permissions). */
+  toolIdentity: string
 }
 
 export function runDirPaths(dir: string) {
@@ -41,6 +54,7 @@ export function runDirPaths(dir: string) {
     runDir,
     manifest: path.join(runDir, MANIFEST_FILE),
     config: path.join(runDir, CONFIG_FILE),
+    security: path.join(runDir, SECURITY_DIR),
     log: (name: string) => path.join(runDir, `${name}.log`),
   }
 }
@@ -79,4 +93,13 @@ export function writeManifest(manifest: Manifest): void {
   const temporary = `${file}.${process.pid}.tmp`
   writeFileSync(temporary, JSON.stringify(manifest, null, 2) + '\n')
   renameSync(temporary, file)
+}
+
+/** How a tool joins the DDS domain of the cluster in `dir` (`chatdds spy --dir`): its rtps.ini, domain and, when secure, PKI. */
+export function clusterDdsOptions(dir: string): {domain: number; ddsConfig: string; ddsSecurity?: string; identity?: string} {
+  const manifest = readManifest(dir)
+  if (!manifest)
+    throw new ChatddsError('ENOCLUSTER', `No cluster in ${runDirPaths(dir).runDir}; start one with \`chatdds cluster up\`, or give the run directory it used.`)
+  const {domain, config, security} = manifest
+  return security ? {domain, ddsConfig: config, ddsSecurity: security.dir, identity: security.toolIdentity} : {domain, ddsConfig: config}
 }

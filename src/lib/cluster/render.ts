@@ -4,6 +4,7 @@ import type {ClusterStatus} from './inspect.js'
 import {DEFAULT_RUN_DIR, type Manifest} from './manifest.js'
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+const secured = (securityDir: string | undefined) => (securityDir ? ` with DDS Security (authenticated and encrypted; PKI ${securityDir})` : '')
 const dirFlag = (runDir: string, dir: string) => (dir === DEFAULT_RUN_DIR ? '' : ` --dir ${runDir}`)
 
 /** The table of instances and what to try next, once `cluster up` is ready. */
@@ -15,7 +16,9 @@ export function readyReport(manifest: Manifest & {readyMs: number}, dir: string,
   const tries: Array<[string, string]> = [
     [`chatdds send --port ${second.port} "hi"`, `send a message through ${second.name}`],
     [`chatdds tail --port ${first.port}`, `watch it arrive at ${first.name}`],
-    [`chatdds spy --domain ${manifest.domain}`, 'see the DDS samples themselves'],
+    manifest.security
+      ? [`chatdds spy --dir ${manifest.runDir}`, "see the DDS samples themselves (as the PKI's spy identity)"]
+      : [`chatdds spy --domain ${manifest.domain}`, 'see the DDS samples themselves'],
     [`open ${first.url}`, 'the browser client'],
     [`chatdds cluster status${flag}`, 'clients, users, messages and DDS peers per instance'],
   ]
@@ -25,7 +28,7 @@ export function readyReport(manifest: Manifest & {readyMs: number}, dir: string,
   return [
     table(['NAME', 'URL', 'PID', 'STATE'], rows),
     '',
-    `${n} instance${n === 1 ? '' : 's'} ready and connected over DDS domain ${manifest.domain} in ${seconds(manifest.readyMs)} (run directory ${manifest.runDir}).`,
+    `${n} instance${n === 1 ? '' : 's'} ready and connected over DDS domain ${manifest.domain}${secured(manifest.security?.dir)} in ${seconds(manifest.readyMs)} (run directory ${manifest.runDir}).`,
     '',
     'Try:',
     ...tries.map(([command, what]) => `  ${color.cyan(command.padEnd(width))}  ${color.dim(what)}`),
@@ -82,6 +85,6 @@ export function statusReport(status: ClusterStatus): string {
   return [
     table(['NAME', 'URL', 'PID', 'STATE', 'CLIENTS', 'USERS', 'IN', 'OUT', 'DDS PEERS'], rows),
     '',
-    `${alive} of ${status.instances.length} instances running on DDS domain ${status.domain} (${status.mode}, started ${status.startedAt}, run directory ${status.runDir}).`,
+    `${alive} of ${status.instances.length} instances running on DDS domain ${status.domain}${secured(status.securityDir)} (${status.mode}, started ${status.startedAt}, run directory ${status.runDir}).`,
   ].join('\n')
 }

@@ -14,6 +14,8 @@ export interface InstanceSpec {
   log: string
   /** Detached: own session, no IPC, survives `cluster up`. Foreground: IPC channel, ends with `cluster up`. */
   detached: boolean
+  /** `cluster up --secure`: the PKI directory; the instance joins as identity `name` of it. */
+  security?: string
 }
 
 export interface RunningInstance {
@@ -25,7 +27,8 @@ export interface RunningInstance {
 }
 
 export function serveArgs(spec: InstanceSpec): string[] {
-  return [CLI_ENTRY, 'serve', '--port', String(spec.port), '--name', spec.name, '--domain', String(spec.domain), '--dds-config', spec.config]
+  const args = [CLI_ENTRY, 'serve', '--port', String(spec.port), '--name', spec.name, '--domain', String(spec.domain), '--dds-config', spec.config]
+  return spec.security === undefined ? args : [...args, '--dds-security', spec.security]
 }
 
 export function spawnInstance(spec: InstanceSpec): RunningInstance {

@@ -23,6 +23,8 @@ export const DEFAULT_CONFIG: DdsConfig = {
   // 4 MiB socket buffers (the kernel cap here): the biggest single win for a reliable stream; Fast DDS
   // defaults lose bursts in a ~200 KiB receive buffer and repair them only at the next heartbeat (bench/dds-throughput).
   socketBufferSize: 4 * 1024 * 1024,
+  // DDS Security's come from security.ts when security files are given.
+  properties: [],
 }
 
 /** A few quick announcements at start so that peers find each other in well under a second. */
@@ -74,6 +76,12 @@ export function resolveConfig(partial: Partial<DdsConfig> = {}): DdsConfig {
   ] as const) {
     if (!(Number.isInteger(config[key]) && config[key] <= max))
       throw new DdsError('EINVAL', `DDS setting ${key} must be an integer from 1 to ${max}, got ${config[key]}.`)
+  }
+  if (
+    !Array.isArray(config.properties) ||
+    !config.properties.every((p) => typeof p?.name === 'string' && p.name !== '' && typeof p.value === 'string' && p.value !== '')
+  ) {
+    throw new DdsError('EINVAL', 'DDS participant properties must be a list of {name, value} with non-empty strings.')
   }
   if (typeof config.multicast !== 'boolean') throw new DdsError('EINVAL', `DDS setting multicast must be true or false, got ${String(config.multicast)}.`)
   if (config.leaseDuration <= config.announcementPeriod) {

@@ -7,7 +7,7 @@ import {DdsError} from './types.js'
 /** One event of a batch delivered by the binding on the JS thread. */
 export type NativeEvent =
   | {kind: 'sample'; entity: number; message: string; writer: string; seq: number; sourceTimestamp: number; participantName?: string}
-  | {kind: 'participant'; status: 'joined' | 'left' | 'dropped' | 'changed'; guidPrefix: string; name: string}
+  | {kind: 'participant'; status: 'joined' | 'left' | 'dropped' | 'changed' | 'authorized' | 'unauthorized'; guidPrefix: string; name: string}
   | {kind: 'matched'; entity: number; count: number; change: number}
 
 /**
@@ -29,6 +29,8 @@ export interface NativeParticipantConfig {
   /** Announcements sent right after start, every initialAnnouncementPeriod seconds. */
   initialAnnouncements: number
   initialAnnouncementPeriod: number
+  /** Participant properties, set as they are (DDS Security's dds.sec.* among them); may be empty. */
+  properties: Array<{name: string; value: string}>
 }
 
 export interface NativeEndpointQos {

@@ -1,6 +1,7 @@
 /** The typed wrapper over the native binding: one participant on one domain, writers and readers of `User Messages`. */
 import {EventEmitter} from 'node:events'
 import {assertHostInterface, discoveryWindowMs, INITIAL_ANNOUNCEMENTS, resolveConfig, validateDomain} from './config.js'
+import {isSecure} from './security.js'
 import {nativeBinding, type NativeEndpointQos, type NativeEvent, type NativeParticipant, type NativeParticipantConfig, type NativeWriterQos} from './native.js'
 import {
   DEFAULT_DOMAIN,
@@ -12,6 +13,7 @@ import {
   type ParticipantEvent,
   type ParticipantOptions,
   type ReaderQos,
+  type RefusedEvent,
   type Sample,
   type WriteResult,
   type WriterQos,
@@ -90,6 +92,7 @@ export function nativeParticipantConfig(name: string, config: DdsConfig): Native
     socketBufferSize: config.socketBufferSize,
     initialAnnouncements: INITIAL_ANNOUNCEMENTS.count,
     initialAnnouncementPeriod: INITIAL_ANNOUNCEMENTS.period,
+    properties: config.properties.map(({name, value}) => ({name, value})),
   }
 }
 
@@ -114,6 +117,7 @@ process.on('exit', () => {
 /** What each emitter of this module emits, and with which arguments. */
 export interface ParticipantEvents {
   participant: [event: ParticipantEvent]
+  refused: [event: RefusedEvent]
   close: []
 }
 
@@ -129,6 +133,10 @@ export interface ReaderEvents {
 /**
  * A DDS domain participant. Emits 'participant' (ParticipantEvent) for every participant that
  * joins or leaves the domain. Close it (or let the process exit) to leave the domain.
+ *
+ * With DDS Security on, a participant has joined only once it passed authentication and access
+ * control: discovery alone names every program that announces itself, and one that fails is
+ * emitted as 'refused' (RefusedEvent) instead, never as 'joined'.
  */
 export class Participant extends EventEmitter<ParticipantEvents> {
   readonly domain: number
@@ -138,6 +146,9 @@ export class Participant extends EventEmitter<ParticipantEvents> {
   private native: NativeParticipant | undefined
   private readonly entities = new Map<number, Writer | Reader>()
   private readonly peers = new Map<string, string>()
+  /** DDS Security: participants discovered but not (yet) authorized, by GUID prefix. */
+  private readonly unauthorized = new Map<string, string>()
+  private readonly secure: boolean
 
   constructor(options: ParticipantOptions = {}) {
     super()
@@ -145,6 +156,7 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.name = options.name ?? `chatdds-${process.pid}`
     if (typeof this.name !== 'string' || this.name.length === 0) throw new DdsError('EINVAL', 'A participant name must be a non-empty string.')
     const config = (this.config = resolveConfig(options.config))
+    this.secure = isSecure(config)
     assertHostInterface(config.interface)
     const {Participant: NativeParticipantClass} = nativeBinding()
     try {
@@ -271,11 +283,8 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       }
       flush()
       if (event.kind === 'participant') {
-        if (event.status === 'changed') continue
-        if (event.status === 'joined') this.peers.set(event.guidPrefix, event.name)
-        else this.peers.delete(event.guidPrefix)
-        const out: ParticipantEvent = {kind: event.status, guidPrefix: event.guidPrefix, name: event.name}
-        this.emit('participant', out)
+        const change = this.participantChange(event)
+        if (change) this.emit('participant', change)
       } else {
         const entity = this.entities.get(event.entity)
         const out: MatchedEvent = {entity: entity instanceof Writer ? 'writer' : 'reader', count: event.count, change: event.change}
@@ -283,6 +292,34 @@ export class Participant extends EventEmitter<ParticipantEvents> {
       }
     }
     flush()
+  }
+
+  /** What a discovery or authentication event means for the 'participant' event: joined, left, or nothing. */
+  private participantChange(event: Extract<NativeEvent, {kind: 'participant'}>): ParticipantEvent | undefined {
+    const {status, guidPrefix} = event
+    if (status === 'changed') return undefined
+    if (status === 'joined' && this.secure) {
+      this.unauthorized.set(guidPrefix, event.name)
+      return undefined
+    }
+    if (status === 'joined' || status === 'authorized') {
+      const name = this.unauthorized.get(guidPrefix) ?? event.name
+      this.unauthorized.delete(guidPrefix)
+      this.peers.set(guidPrefix, name)
+      return {kind: 'joined', guidPrefix, name}
+    }
+    if (status === 'unauthorized') {
+      const refused: RefusedEvent = {guidPrefix, name: this.unauthorized.get(guidPrefix) ?? event.name}
+      this.unauthorized.delete(guidPrefix)
+      this.emit('refused', refused)
+      return undefined
+    }
+    // Left or dropped: only a participant that had joined leaves (with DDS Security, an unauthorized one never had).
+    const name = this.peers.get(guidPrefix)
+    this.unauthorized.delete(guidPrefix)
+    this.peers.delete(guidPrefix)
+    if (name === undefined && this.secure) return undefined
+    return {kind: status, guidPrefix, name: name ?? event.name}
   }
 }
 

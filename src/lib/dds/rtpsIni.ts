@@ -4,6 +4,8 @@
  * apply is a warning, a malformed file is an error, never a silent default.
  */
 import {closeSync, fstatSync, openSync, readSync, statSync, type Stats} from 'node:fs'
+import path from 'node:path'
+import {OPENDDS_SECURITY_KEYS, type SecurityFiles} from './security.js'
 import {DdsError, type DdsConfig, type Peer} from './types.js'
 
 export interface RtpsIniWarning {
@@ -12,10 +14,22 @@ export interface RtpsIniWarning {
   message: string
 }
 
+/** DDS Security as the file asks for it: DCPSSecurity and OpenDDS's dds.sec.* file keys (settings.ts decides). */
+export interface RtpsIniSecurity {
+  /** DCPSSecurity=1. */
+  enabled: boolean
+  /** Line of DCPSSecurity, or of the first dds.sec.* key when there is none. */
+  line: number
+  /** The files the dds.sec.* keys name, absolute (relative paths are from the working directory, as OpenDDS reads them). */
+  files: Partial<SecurityFiles>
+}
+
 export interface RtpsIniResult {
   domain?: number
   config: Partial<DdsConfig>
   warnings: RtpsIniWarning[]
+  /** Present when the file mentions DDS Security at all. */
+  security?: RtpsIniSecurity
 }
 
 interface Entry {
@@ -207,6 +221,28 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
       entry,
     )
   const ignore: Handler = () => {}
+  let security: RtpsIniSecurity | undefined
+  const securityOf = (entry: Entry) => (security ??= {enabled: false, line: entry.line, files: {}})
+  const dcpsSecurity: Handler = (entry) => {
+    const state = securityOf(entry)
+    state.enabled = flag(entry)
+    state.line = entry.line
+  }
+  // OpenDDS's dds.sec.* keys name files as `file:PATH` URIs; Fast DDS's `file://PATH` form is taken too.
+  const securityKeys: Record<string, Handler> = Object.fromEntries(
+    (Object.entries(OPENDDS_SECURITY_KEYS) as Array<[keyof SecurityFiles, string]>).map(([field, key]) => [
+      key,
+      (entry: Entry) => {
+        const match = /^file:(?:\/\/)?(.+)$/.exec(entry.value)
+        if (!match)
+          fail(
+            entry.line,
+            `${entry.key}=${entry.value} is not a file: URI (chatdds reads DDS Security files only from files); write e.g. ${entry.key}=file:${path.join('security', 'identity_ca.pem')}`,
+          )
+        securityOf(entry).files[field] = path.resolve(match[1])
+      },
+    ]),
+  )
 
   // Accepted silently: each only selects a transport or discovery config, and chatdds has exactly
   // one of each (RTPS/UDP transport, RTPS discovery); discovery names were validated above.
@@ -215,11 +251,10 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     common: {
       dcpsglobaltransportconfig: ignore,
       dcpsdefaultdiscovery: ignore,
-      dcpssecurity: (entry) => {
-        if (flag(entry)) fail(entry.line, `DDS Security (DCPSSecurity=${entry.value}) is not supported by chatdds; set DCPSSecurity=0 or remove the key`)
-      },
+      dcpssecurity: dcpsSecurity,
+      ...securityKeys,
     },
-    domain: {discoveryconfig: ignore},
+    domain: {discoveryconfig: ignore, ...securityKeys},
     rtps_discovery: {
       // OpenDDS separates these by commas or whitespace; an empty item ("a,,b") is a typo, not a skip.
       spdpsendaddrs: (entry) => {
@@ -274,7 +309,15 @@ export function parseRtpsIni(text: string, file: string): RtpsIniResult {
     for (const entry of section.entries) (known[entry.key.toLowerCase()] ?? notApplied)(entry)
   }
   if (multicast !== undefined) config.multicast = multicast
-  return {domain, config, warnings}
+  if (security && !security.enabled) {
+    if (Object.keys(security.files).length > 0)
+      warn(
+        security.line,
+        'DDS Security keys are not applied by chatdds without DCPSSecurity=1 (as in OpenDDS); add DCPSSecurity=1 to [common] to join securely, or remove the dds.sec.* keys',
+      )
+    security = undefined
+  }
+  return security ? {domain, config, warnings, security} : {domain, config, warnings}
 }
 
 /** Lines → sections, merging repeated headers as OpenDDS does; syntax errors throw via `fail`. */

@@ -11,6 +11,12 @@ export interface Peer {
   port?: number
 }
 
+/** One participant property (Fast DDS PropertyPolicy), passed to Fast DDS as it is: how DDS Security is switched on. */
+export interface DdsProperty {
+  name: string
+  value: string
+}
+
 /** Discovery/transport settings of one participant (what an rtps.ini maps to). */
 export interface DdsConfig {
   /** Interface the transport binds to and sends from. Default 127.0.0.1. */
@@ -31,6 +37,8 @@ export interface DdsConfig {
   multicastAddress: string
   /** UDP socket buffer sizes in bytes. */
   socketBufferSize: number
+  /** Participant properties (security.ts builds DDS Security's). Default none. */
+  properties: DdsProperty[]
 }
 
 export interface ParticipantOptions {
@@ -92,6 +100,14 @@ export interface ParticipantEvent {
   name: string
 }
 
+/** A participant that DDS Security refused (failed authentication or access control): emitted as 'refused'. */
+export interface RefusedEvent {
+  /** Participant GUID prefix, 24 hex digits. */
+  guidPrefix: string
+  /** What it announced itself as; empty when discovery had not named it. */
+  name: string
+}
+
 export interface MatchedEvent {
   entity: 'writer' | 'reader'
   /** Current matched count after the change. */
@@ -109,6 +125,7 @@ export type DdsErrorCode =
   | 'ECLOSED' // entity already closed
   | 'EBUSY' // writer history full: retry later
   | 'ENOBINDING' // the native binding is not built
+  | 'ESECURITY' // a DDS Security file that is missing, unreadable, expired, mismatched or badly signed
 
 export class DdsError extends Error {
   constructor(

@@ -61,6 +61,13 @@ describe('native binding (raw)', function () {
     )
     // @ts-expect-error
     assertInvalid(() => new Participant(1, {...fullConfig(), initialPeers: ['127.0.0.1']}, noop), `${NEW}: config.initialPeers[0] must be an object, got a string`)
+    assertInvalid(
+      // @ts-expect-error
+      () => new Participant(1, {...fullConfig(), properties: [{name: 'dds.sec.auth.plugin'}]}, noop),
+      `${NEW}: config.properties[0].value is missing; it must be a non-empty string`,
+    )
+    // @ts-expect-error
+    assertInvalid(() => new Participant(1, {...fullConfig(), properties: {}}, noop), `${NEW}: config.properties must be an array of objects, got an object`)
   })
 
   it('has no default for any participant setting: each one the wrapper sends is required', () => {

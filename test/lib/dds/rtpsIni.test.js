@@ -48,9 +48,48 @@ describe('rtpsIni', () => {
       assert.deepEqual(result.config, {})
     })
 
-    it('refuses DCPSSecurity=1: chatdds has no DDS Security', () => {
+    it('reads DCPSSecurity=1 with its line (settings.ts refuses it when no security files are given)', () => {
       const file = fixture('security.ini')
-      assertIniError(() => loadRtpsIni(file), `${file}:2: DDS Security (DCPSSecurity=1) is not supported by chatdds; set DCPSSecurity=0 or remove the key.`)
+      assert.deepEqual(loadRtpsIni(file), {domain: 10, config: {}, warnings: [], security: {enabled: true, line: 2, files: {}}})
+    })
+
+    it("maps OpenDDS's dds.sec.* keys (file: URIs, relative to the working directory) in [common] and [domain/N]", () => {
+      const text = [
+        '[common]',
+        'DCPSSecurity=1',
+        'dds.sec.auth.identity_ca=file:pki/identity_ca.pem',
+        'dds.sec.auth.identity_certificate=file:///etc/pki/identity.pem',
+        'dds.sec.auth.private_key=file://pki/identity.key',
+        '[domain/12]',
+        'dds.sec.access.permissions_ca=file:pki/permissions_ca.pem',
+        'dds.sec.access.governance=file:pki/governance.p7s',
+        'dds.sec.access.permissions=file:pki/permissions.p7s',
+      ].join('\n')
+      assert.deepEqual(parseRtpsIni(text, 'rtps.ini').security, {
+        enabled: true,
+        line: 2,
+        files: {
+          identityCa: path.resolve('pki/identity_ca.pem'),
+          identityCertificate: '/etc/pki/identity.pem',
+          privateKey: path.resolve('pki/identity.key'),
+          permissionsCa: path.resolve('pki/permissions_ca.pem'),
+          governance: path.resolve('pki/governance.p7s'),
+          permissions: path.resolve('pki/permissions.p7s'),
+        },
+      })
+      assertIniError(
+        () => parseRtpsIni('[common]\ndds.sec.auth.identity_ca=data:,-----BEGIN\n', 'rtps.ini'),
+        'rtps.ini:2: dds.sec.auth.identity_ca=data:,-----BEGIN is not a file: URI (chatdds reads DDS Security files only from files); write e.g. dds.sec.auth.identity_ca=file:security/identity_ca.pem.',
+      )
+    })
+
+    it('warns that dds.sec.* keys without DCPSSecurity=1 are not applied, and takes DCPSSecurity=0 alone silently', () => {
+      assert.deepEqual(parseRtpsIni('[common]\nDCPSSecurity=0\n', 'rtps.ini'), {config: {}, warnings: [], domain: undefined})
+      const result = parseRtpsIni('[common]\ndds.sec.auth.identity_ca=file:ca.pem\n', 'rtps.ini')
+      assert.equal(result.security, undefined)
+      assert.deepEqual(result.warnings.map(formatWarning), [
+        'rtps.ini:2: DDS Security keys are not applied by chatdds without DCPSSecurity=1 (as in OpenDDS); add DCPSSecurity=1 to [common] to join securely, or remove the dds.sec.* keys',
+      ])
     })
 
     it('maps 3 SpdpSendAddrs to exactly 3 initial peers, port optional', () => {

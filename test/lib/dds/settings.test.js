@@ -5,6 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {assertHostInterface, hostAddresses} from '../../../dist/lib/dds/config.js'
 import {MAX_CONFIG_WARNINGS, resolveDdsSettings} from '../../../dist/lib/dds/settings.js'
+import {securityProperties} from '../../../dist/lib/dds/security.js'
+import {makePki} from '../security/support.js'
 
 const UNKNOWN_KEY = 'key k is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning'
 
@@ -51,6 +53,67 @@ describe('resolveDdsSettings', () => {
     assert.deepEqual(resolveDdsSettings({interface: '127.0.0.1', domain: 12}), {domain: 12, config: {interface: '127.0.0.1'}})
     // A malformed address stays bad usage, checked first.
     assert.throws(() => resolveDdsSettings({interface: 'eth0'}), {code: 'EINVAL'})
+  })
+})
+
+describe('resolveDdsSettings with DDS Security', function () {
+  this.timeout(30_000)
+  let pki
+  before(async () => (pki = await makePki(['chat-1'])))
+  after(() => rmSync(pki.dir, {recursive: true, force: true}))
+
+  const ini = (lines) => {
+    const file = path.join(pki.dir, `rtps-${Math.random().toString(36).slice(2)}.ini`)
+    writeFileSync(file, lines.join('\n') + '\n')
+    return file
+  }
+  const keys = (files) => [
+    `dds.sec.auth.identity_ca=file:${files.identityCa}`,
+    `dds.sec.auth.identity_certificate=file:${files.identityCertificate}`,
+    `dds.sec.auth.private_key=file:${files.privateKey}`,
+    `dds.sec.access.permissions_ca=file:${files.permissionsCa}`,
+    `dds.sec.access.governance=file:${files.governance}`,
+    `dds.sec.access.permissions=file:${files.permissions}`,
+  ]
+
+  it('--dds-security DIR with a name: the checked files, as participant properties', () => {
+    const files = pki.files('chat-1')
+    const settings = resolveDdsSettings({domain: 12, security: {dir: pki.dir, name: 'chat-1', flag: '--name'}})
+    assert.deepEqual(settings, {domain: 12, config: {properties: securityProperties(files)}, security: files})
+  })
+
+  it('--dds-security without a name is bad usage, naming the flag', () => {
+    assert.throws(() => resolveDdsSettings({security: {dir: pki.dir, flag: '--name'}}), {
+      code: 'EINVAL',
+      message: `--dds-security needs --name NAME: the identity (${pki.dir}/identities/NAME) to join with.`,
+    })
+  })
+
+  it('DCPSSecurity=1 with every dds.sec.* key joins with those files; without any, or with some missing, it is an error naming file and line', () => {
+    const files = pki.files('chat-1')
+    const full = ini(['[common]', 'DCPSSecurity=1', ...keys(files)])
+    assert.deepEqual(resolveDdsSettings({ddsConfig: full}).security, files)
+    const none = ini(['[common]', '# DDS Security on', 'DCPSSecurity=1'])
+    assert.throws(() => resolveDdsSettings({ddsConfig: none}), {
+      code: 'EINI',
+      message: `${none}:3: DCPSSecurity=1 asks for DDS Security but no security files are given; add the dds.sec.* keys (dds.sec.auth.identity_ca, dds.sec.auth.identity_certificate, dds.sec.auth.private_key, dds.sec.access.permissions_ca, dds.sec.access.governance, dds.sec.access.permissions) to [common], or pass --dds-security DIR with the identity's name.`,
+    })
+    const some = ini(['[common]', 'DCPSSecurity=1', ...keys(files).slice(0, 5)])
+    assert.throws(() => resolveDdsSettings({ddsConfig: some}), {
+      code: 'EINI',
+      message: `${some}:2: DCPSSecurity=1 needs every DDS Security file, and dds.sec.access.permissions is missing; add it to [common].`,
+    })
+    // --dds-security wins over the file's keys, and makes a DCPSSecurity=1 without keys fine.
+    assert.deepEqual(resolveDdsSettings({ddsConfig: none, security: {dir: pki.dir, name: 'chat-1', flag: '--name'}}).security, files)
+  })
+
+  it('a broken file named by the rtps.ini is refused naming it and where it was given', () => {
+    const files = {...pki.files('chat-1'), privateKey: path.join(pki.dir, 'no-such.key')}
+    const file = ini(['[common]', 'DCPSSecurity=1', ...keys(files)])
+    assert.throws(() => resolveDdsSettings({ddsConfig: file}), {
+      code: 'ESECURITY',
+      message: `Cannot read the DDS Security private key ${files.privateKey} (given by the dds.sec.* keys of ${file}): it does not exist (ENOENT); check the path, or issue the identity with \`chatdds security issue DIR NAME\`.`,
+    })
   })
 })
 
