@@ -35,6 +35,8 @@ export interface Connected {
   url: string
   /** The instance's name (its hello). */
   instance: string
+  /** The name the server gave this client (its hello): --name, the token's, or "anonymous". */
+  name: string
   /** False for the first connection, true for each one after a drop. */
   resumed: boolean
 }
@@ -169,7 +171,7 @@ export function tail(options: TailOptions, onMessage: (message: MessageFrame) =>
         onNotice(`reconnected to ${connection.url}; resumed ${roomList()}${switched}`)
       }
 
-      options.onConnect?.({url: connection.url, instance: connection.hello.instance, resumed: resume})
+      options.onConnect?.({url: connection.url, instance: connection.hello.instance, name: connection.hello.name, resumed: resume})
       return true
     } catch (error) {
       // A dropped connection is handled by onDrop; anything else (the server refused the join) ends the tail.
