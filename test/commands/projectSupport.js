@@ -124,13 +124,24 @@ export const records = (text) =>
 export function startPane(cwd, args) {
   const socket = `chatdds-test-${process.pid}-${Math.random().toString(36).slice(2)}`
   const tmux = (...tmuxArgs) => execFileSync('tmux', ['-L', socket, ...tmuxArgs], {encoding: 'utf8'})
-  const command = ['env', 'NO_COLOR=1', process.execPath, cli, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ')
-  // No user configuration; the pane stays after the command exits, for its status.
+  // The exit status is written by a shell that waits for chatdds: tmux's #{pane_dead_status} stays empty until tmux
+  // has reaped the process, which it does not always do promptly.
+  const statusFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'chatdds-pane-')), 'status')
+  const quote = (word) => `'${word.replaceAll("'", `'\\''`)}'`
+  // `trap :` keeps the shell waiting through a Ctrl-C (which reaches chatdds, whose handlers exec resets to default).
+  const command = ['sh', '-c', `trap : INT; "$@"; echo $? > ${quote(statusFile)}`, 'sh', 'env', 'NO_COLOR=1', process.execPath, cli, ...args].map(quote).join(' ')
+  // No user configuration; the pane stays after the command exits, to read what it showed last.
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'test', '-x', '200', '-y', '50', '-c', cwd, ';', 'set-option', '-g', 'remain-on-exit', 'on')
   tmux('respawn-pane', '-k', '-t', 'test', '-c', cwd, command)
   const pane = {
-    /** What the pane shows now, one string, trailing blank lines dropped. */
-    screen: () => tmux('capture-pane', '-p', '-J', '-t', 'test').replace(/\n+$/, ''),
+    socket,
+    /** What the pane shows now, one string, without trailing blanks (of lines, and blank lines at the end). */
+    screen: () =>
+      tmux('capture-pane', '-p', '-J', '-t', 'test')
+        .split('\n')
+        .map((line) => line.trimEnd())
+        .join('\n')
+        .replace(/\n+$/, ''),
     /** Types `keys` (literally) and, unless `enter` is false, Enter. */
     type(keys, enter = true) {
       tmux('send-keys', '-t', 'test', '-l', keys)
@@ -143,8 +154,8 @@ export function startPane(cwd, args) {
     /** Resolves with the command's exit status once it exited. */
     exited: () =>
       eventually(() => {
-        const [dead, status] = tmux('display', '-p', '-t', 'test', '#{pane_dead} #{pane_dead_status}').trim().split(' ')
-        return dead === '1' && {status: Number(status)}
+        const status = existsSync(statusFile) ? readFileSync(statusFile, 'utf8').trim() : ''
+        return status !== '' && {status: Number(status)}
       }, 20_000),
     title: () => tmux('display', '-p', '-t', 'test', '#{pane_title}').trim(),
     kill() {
@@ -153,6 +164,8 @@ export function startPane(cwd, args) {
       } catch {
         // Already gone.
       }
+      rmSync(path.join(os.tmpdir(), `tmux-${process.getuid?.() ?? 0}`, socket), {force: true})
+      rmSync(path.dirname(statusFile), {recursive: true, force: true})
     },
   }
   return pane
