@@ -1,9 +1,10 @@
 // End to end: `chatdds chat` in a real pseudo-terminal (a tmux pane of a private tmux server) against a real cluster,
 // with `send` and `tail` as the other members. Also tail's start line, which only a terminal gets.
 import assert from 'node:assert/strict'
+import os from 'node:os'
 
 import {eventually, freePort, killAll} from '../helpers.js'
-import {unwrap} from '../lib/client/support.js'
+import {unwrap, useCleanup} from '../lib/client/support.js'
 import {occurrences, records, runIn, startIn, startPane, startProject} from './projectSupport.js'
 
 const tag = () => Math.random().toString(36).slice(2, 8)
@@ -145,5 +146,48 @@ describe('chatdds chat (through a pseudo-terminal)', function () {
     const bad = await runIn(project.dir, ['chat', '--room', '#general'])
     assert.equal(bad.code, 2, bad.stderr)
     assert.match(unwrap(bad.stderr), /Room names have no leading #: use --room general\./)
+  })
+})
+
+describe('chatdds chat (through a pseudo-terminal, against fake chatdds.v1 servers)', () => {
+  const {fake} = useCleanup()
+  /** @type {ReturnType<typeof startPane>[]} */
+  const panes = []
+  afterEach(() => {
+    for (const pane of panes.splice(0)) pane.kill()
+  })
+  const open = (args) => {
+    const pane = startPane(os.tmpdir(), args)
+    panes.push(pane)
+    return pane
+  }
+
+  it("shows a server's refusal as one line, and the session goes on", async () => {
+    const server = await fake({sendError: 'rate_limited'})
+    const pane = open(['chat', '--port', String(server.port)])
+    await pane.waitFor((screen) => screen.endsWith('#general>'))
+    pane.type('too fast')
+    const screen = await pane.waitFor((s) => s.includes('Refused by the fake server (rate_limited).'))
+    assert.match(screen, /^Refused by the fake server \(rate_limited\)\.\n#general>$/m)
+    pane.type('/quit')
+    assert.deepEqual(await pane.exited(), {status: 0})
+  })
+
+  it('reconnects when the connection drops, resumes the room without a duplicate, and sends again', async () => {
+    const server = await fake({sloppyResume: true})
+    const pane = open(['chat', '--port', String(server.port), '--name', 'alice'])
+    await server.waitForJoins(1)
+    server.publish('general', 'before the drop')
+    await pane.waitFor((s) => s.includes('-: before the drop'))
+    server.dropClients()
+    server.publish('general', 'while away')
+    await server.waitForJoins(2)
+    const screen = await pane.waitFor((s) => s.includes('-: while away') && s.includes(`reconnected to ${server.url}; resumed #general`))
+    assert.equal(occurrences(screen, 'before the drop'), 1, screen)
+    pane.type('after the reconnect')
+    await eventually(() => server.frames.some((frame) => frame.type === 'send' && frame.text === 'after the reconnect'))
+    await pane.waitFor((s) => s.includes('#general alice: after the reconnect'))
+    pane.press('C-d')
+    assert.deepEqual(await pane.exited(), {status: 0})
   })
 })
