@@ -32,7 +32,10 @@ Exit status 0 on /quit, Ctrl-D or Ctrl-C; 1 when no server can be reached.`
 
   static examples = [
     {description: 'Chat in #general of the cluster started here (or in a parent directory)', command: '<%= config.bin %> <%= command.id %> --name alice'},
-    {description: 'Through instance chat-2, in #random, with the last 20 messages', command: '<%= config.bin %> <%= command.id %> --instance chat-2 -r random --history 20'},
+    {
+      description: 'Through instance chat-2, in #random, with the last 20 messages',
+      command: '<%= config.bin %> <%= command.id %> --instance chat-2 -r random --history 20',
+    },
     {description: 'On the instance on port 7000', command: '<%= config.bin %> <%= command.id %> --port 7000 --name bob'},
   ]
 

@@ -121,9 +121,6 @@ describe('tail --port <one instance> fails over to the instances its hello named
     assert.deepEqual(shown(), texts)
     const ids = records(tail.stdoutText).map((m) => m.id)
     assert.equal(new Set(ids).size, ids.length, 'no message twice')
-    assert.match(
-      tail.stderrText,
-      new RegExp(`reconnected to ws://127\\.0\\.0\\.1:${second.port}/; resumed #general \\(now on chat-2, was chat-1\\)`),
-    )
+    assert.match(tail.stderrText, new RegExp(`reconnected to ws://127\\.0\\.0\\.1:${second.port}/; resumed #general \\(now on chat-2, was chat-1\\)`))
   })
 })

@@ -28,7 +28,10 @@ export async function freeRange(count) {
   throw new Error(`no ${count} consecutive free ports found`)
 }
 
-/** The environment of a chatdds run as installed (not through npx, whatever ran the tests), plus `extra`. */
+/**
+ * The environment of a chatdds run as installed (not through npx, whatever ran the tests), plus `extra`.
+ * @param {NodeJS.ProcessEnv} [extra]
+ */
 export function plainEnv(extra = {}) {
   const env = {...process.env, ...extra}
   if (!('npm_command' in extra)) delete env.npm_command
@@ -61,7 +64,9 @@ export async function runIn(cwd, args, {timeoutMs = 60_000, env = {}} = {}) {
  * @param {string[]} args
  */
 export function startIn(cwd, args) {
-  const child = /** @type {import('../helpers.js').Started & {stdoutText: string, stderrText: string}} */ (start(process.execPath, [cli, ...args], {cwd, env: plainEnv()}))
+  const child = /** @type {import('../helpers.js').Started & {stdoutText: string, stderrText: string}} */ (
+    start(process.execPath, [cli, ...args], {cwd, env: plainEnv()})
+  )
   child.stdoutText = ''
   child.stderrText = ''
   child.stdout.on('data', (d) => (child.stdoutText += d))
@@ -89,7 +94,9 @@ export async function startProject(n = 2) {
   }
 
   const base = await freeRange(n)
-  const up = await runIn(dir, ['cluster', 'up', '-n', String(n), '--detach', '--json', '--domain', String(randomDomain()), '--base-port', String(base)], {timeoutMs: 90_000})
+  const up = await runIn(dir, ['cluster', 'up', '-n', String(n), '--detach', '--json', '--domain', String(randomDomain()), '--base-port', String(base)], {
+    timeoutMs: 90_000,
+  })
   if (up.code !== 0) {
     stop()
     throw new Error(`cluster up failed (${up.code}):\n${up.stdout}${up.stderr}`)

@@ -30,10 +30,7 @@ export interface ChatEvents {
 
 /** A line the user typed, as the session reads it. */
 export type ChatInput =
-  | {kind: 'send'; text: string}
-  | {kind: 'join' | 'leave' | 'room' | 'who'; room?: string}
-  | {kind: 'help' | 'quit' | 'nothing'}
-  | {kind: 'bad'; message: string}
+  {kind: 'send'; text: string} | {kind: 'join' | 'leave' | 'room' | 'who'; room?: string} | {kind: 'help' | 'quit' | 'nothing'} | {kind: 'bad'; message: string}
 
 export const CHAT_HELP = [
   'Type a line and Enter to send it to the current room (the prompt shows it); start it with // to send a leading /.',
