@@ -8,6 +8,8 @@ export class LineEditor {
   /** True when both ends are a terminal: then there is a prompt and lines are edited in place. */
   readonly terminal: boolean
   private readonly rl: readline.Interface
+  /** Made at once, so that lines (and the end of input) that come before anyone reads them are kept, not lost. */
+  private readonly typed: AsyncIterableIterator<string>
   private prompting = false
   private closed = false
 
@@ -20,11 +22,12 @@ export class LineEditor {
     // Ctrl-C at the prompt ends the session like Ctrl-D (readline would otherwise only pause).
     this.rl.on('SIGINT', () => this.close())
     this.rl.on('close', () => (this.closed = true))
+    this.typed = this.rl[Symbol.asyncIterator]()
   }
 
   /** The typed lines, until Ctrl-D / Ctrl-C / close(). */
   lines(): AsyncIterableIterator<string> {
-    return this.rl[Symbol.asyncIterator]()
+    return this.typed
   }
 
   /** Shows the prompt (only on a terminal) and keeps it shown under printed lines. */

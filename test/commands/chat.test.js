@@ -111,6 +111,23 @@ describe('chatdds chat (through a pseudo-terminal)', function () {
     assert.deepEqual(await pane.exited(), {status: 0})
   })
 
+  it('without a terminal, sends every piped line (commands too) and exits 0 at the end of input', async () => {
+    const [first, second] = [`piped ${tag()}`, `piped ${tag()}`]
+    const piped = await runIn(project.dir, ['chat', '--name', 'piper'], {input: `${first}\n\n/join random\n${second}\n`})
+    assert.equal(piped.code, 0, piped.stderr)
+    assert.match(piped.stdout, /^Connected to chat-1 at ws:\/\/127\.0\.0\.1:\d+\/ as piper, in #general;/)
+    await eventually(() => bobGot().some((m) => m.text === second), 30_000)
+    assert.deepEqual(
+      bobGot()
+        .filter((m) => m.from === 'piper')
+        .map(({room, text}) => ({room, text})),
+      [
+        {room: 'general', text: first},
+        {room: 'random', text: second},
+      ],
+    )
+  })
+
   it('a mistyped command is one line saying what to do, and the session goes on', async () => {
     const pane = open(['chat', '--instance', 'chat-2', '--room', 'random'])
     await pane.waitFor((screen) => screen.endsWith('#random>'))
@@ -189,5 +206,17 @@ describe('chatdds chat (through a pseudo-terminal, against fake chatdds.v1 serve
     await pane.waitFor((s) => s.includes('#general alice: after the reconnect'))
     pane.press('C-d')
     assert.deepEqual(await pane.exited(), {status: 0})
+  })
+})
+
+describe('chatdds chat --help', () => {
+  it('lists the commands, the flags and examples', async () => {
+    const {code, stdout: wrapped} = await runIn(os.tmpdir(), ['chat', '--help'])
+    assert.equal(code, 0)
+    // Help is wrapped to the terminal's width.
+    const stdout = wrapped.replace(/[ \n]+/g, ' ')
+    assert.match(stdout, /Commands: \/join ROOM, \/leave \[ROOM\], \/room ROOM, \/who \[ROOM\], \/help, \/quit\./)
+    assert.match(stdout, /--instance=NAME/)
+    assert.match(stdout, /EXAMPLES .*\$ chatdds chat --instance chat-2 -r random --history 20/)
   })
 })

@@ -42,12 +42,12 @@ export function plainEnv(extra = {}) {
  * Runs `chatdds <args>` in `cwd` to completion: {code, stdout, stderr}.
  * @param {string} cwd
  * @param {string[]} args
- * @param {{timeoutMs?: number, env?: NodeJS.ProcessEnv}} [options]
+ * @param {{timeoutMs?: number, env?: NodeJS.ProcessEnv, input?: string}} [options]
  * @returns {Promise<{code: number | null, stdout: string, stderr: string}>}
  */
-export async function runIn(cwd, args, {timeoutMs = 60_000, env = {}} = {}) {
+export async function runIn(cwd, args, {timeoutMs = 60_000, env = {}, input} = {}) {
   const child = start(process.execPath, [cli, ...args], {cwd, env: plainEnv(env)})
-  child.stdin.end()
+  child.stdin.end(input)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
