@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import os from 'node:os'
 
-import {eventually, freePort, killAll} from '../helpers.js'
+import {eventually, freePort, killAll, startCli, waitForOutput} from '../helpers.js'
 import {unwrap, useCleanup} from '../lib/client/support.js'
 import {occurrences, records, runIn, startIn, startPane, startProject} from './projectSupport.js'
 
@@ -178,6 +178,14 @@ describe('chatdds chat (through a pseudo-terminal, against fake chatdds.v1 serve
     panes.push(pane)
     return pane
   }
+
+  it('SIGTERM ends it with exit 0, even while stdin stays open', async () => {
+    const server = await fake()
+    const child = startCli(['chat', '--port', String(server.port)])
+    await waitForOutput(child, (output) => output.includes('Connected to fake-1'))
+    child.kill('SIGTERM')
+    assert.deepEqual(await child.exited, {code: 0, signal: null})
+  })
 
   it("shows a server's refusal as one line, and the session goes on", async () => {
     const server = await fake({sendError: 'rate_limited'})

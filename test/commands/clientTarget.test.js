@@ -61,7 +61,11 @@ describe('send / tail: the cluster of the run directory found by walking up', fu
 })
 
 describe('send / tail / chat with no --port and no cluster up the tree', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-nocluster-'))
+  /** @type {string} */
+  let dir
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-nocluster-'))
+  })
   after(() => rmSync(dir, {recursive: true, force: true}))
 
   for (const args of [['send', 'hi'], ['tail'], ['chat']]) {
