@@ -16,6 +16,8 @@ export const targetFlags = {
   port: portsFlag({
     char: 'p',
     description: 'Port(s) of chatdds servers: 7000 or 7000,7001,7002 [default: the ports of the cluster in --dir].',
+    // One value per --port: `send -p 7000 hello` must leave "hello" to the TEXT argument.
+    multipleNonGreedy: true,
   }),
   host: hostFlag,
   dir: Flags.string({

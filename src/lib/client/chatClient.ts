@@ -16,6 +16,8 @@ import {
   type LeftFrame,
   type MessageFrame,
   type OutgoingRequest,
+  type PresenceChangeFrame,
+  type PresenceFrame,
   type Ref,
   type ServerFrame,
   type ServerFrameType,
@@ -72,6 +74,8 @@ export interface ChatClientEvents {
   /** The server could not obtain messages of a room that it missed (a stall or partition longer than the cluster keeps). */
   gap: [gap: GapFrame]
   close: [code: number, reason: string]
+  /** Someone joined or left a room this client is in, somewhere in the cluster. */
+  presenceChange: [change: PresenceChangeFrame]
   /** An error frame that answers no pending request, or a frame that is not chatdds.v1 JSON. */
   serverError: [error: ChatddsError]
 }
@@ -173,6 +177,11 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
     return this.request({type: 'leave', room}, 'left', `leave #${room}`) as Promise<LeftFrame>
   }
 
+  /** Who is in `room`, across the cluster. */
+  presence(room: string): Promise<PresenceFrame> {
+    return this.request({type: 'presence', room}, 'presence', `presence of #${room}`) as Promise<PresenceFrame>
+  }
+
   /** Sends `text` to `room`; resolves with the message id once the server acknowledged it. */
   async send(room: string, text: string, options: {timeoutMs?: number} = {}): Promise<{id: string; ts: number}> {
     const frameBytes = Buffer.byteLength(JSON.stringify({type: 'send', room, text, ref: `c${this.nextRef + 1}`}))
@@ -247,6 +256,8 @@ export class ChatClient extends EventEmitter<ChatClientEvents> {
       if (this.seen.accept(frame)) this.emit('message', frame)
     } else if (frame.type === 'gap') {
       this.emit('gap', frame)
+    } else if (frame.type === 'presence-change') {
+      this.emit('presenceChange', frame)
     } else if (frame.type === 'error') {
       this.emit('serverError', serverError(frame))
     }
