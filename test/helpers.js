@@ -116,12 +116,12 @@ export function waitForOutput(child, predicate, timeoutMs = 15000) {
 /**
  * Runs `chatdds <args>` to completion: {code, stdout, stderr}.
  * @param {readonly string[]} args
- * @param {{input?: string, timeoutMs?: number, env?: NodeJS.ProcessEnv}} [options]
+ * @param {{input?: string, timeoutMs?: number, env?: NodeJS.ProcessEnv, cwd?: string}} [options]
  * @returns {Promise<{code: number | null, stdout: string, stderr: string}>}
  */
-export function runCli(args, {input, timeoutMs = 30000, env} = {}) {
+export function runCli(args, {input, timeoutMs = 30000, env, cwd} = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, ...env}})
+    const child = spawn(process.execPath, [cli, ...args], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, ...env}, cwd})
     started.add(child)
     let stdout = ''
     let stderr = ''

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {tmpdir} from 'node:os'
 
 import {freePort, runCli} from '../helpers.js'
 import {unwrap, useCleanup} from '../lib/client/support.js'
@@ -100,7 +101,10 @@ describe('chatdds send (against a fake chatdds.v1 server)', () => {
   })
 
   it('is a usage error (exit 2) without --port or with a bad one', async () => {
-    assert.equal((await runCli(['send', 'hi'])).code, 2)
+    // From a directory with no cluster up the tree: a run directory of the developer's own must not answer.
+    const none = await runCli(['send', 'hi'], {cwd: tmpdir()})
+    assert.equal(none.code, 2, none.stderr)
+    assert.match(none.stderr, /No --port given and no cluster found/)
     assert.equal((await runCli(['send', '--port', '70000', 'hi'])).code, 2)
     assert.equal((await runCli(['send', '--port', '7000', '--timeout', 'soon', 'hi'])).code, 2)
   })
