@@ -139,7 +139,9 @@ describe('chatdds cluster: the frictions of a first use', function () {
     const dir = tempDir()
     const base = await twoPorts()
     const startedAt = Date.now()
-    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--domain', String(randomDomain()), '--base-port', String(base), '--dir', dir], {timeoutMs: READY_MS})
+    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--domain', String(randomDomain()), '--base-port', String(base), '--dir', dir], {
+      timeoutMs: READY_MS,
+    })
     assert.equal(up.code, 0, up.stderr)
     const send = await runCli(['send', '--port', String(base), '--name', 'alice', '--room', 'ops', 'hi\tthere\x1b[31m'])
     assert.equal(send.code, 0, send.stderr)
@@ -149,8 +151,14 @@ describe('chatdds cluster: the frictions of a first use', function () {
     const lines = readFileSync(chat1.log, 'utf8').trimEnd().split('\n')
     for (const line of lines) assert.match(line, new RegExp(`^${LOG_TIME}`), line)
     for (const line of lines) assert.ok(Date.parse(line.slice(0, 24)) >= startedAt - 1000, line)
-    assert.ok(lines.some((line) => line.endsWith(` Server is listening on ${base}! http://127.0.0.1:${base}/`)), lines.join('\n'))
-    assert.ok(lines.some((line) => line.endsWith(' Writing message #ops alice: hi\\tthere\\e[31m')), lines.join('\n'))
+    assert.ok(
+      lines.some((line) => line.endsWith(` Server is listening on ${base}! http://127.0.0.1:${base}/`)),
+      lines.join('\n'),
+    )
+    assert.ok(
+      lines.some((line) => line.endsWith(' Writing message #ops alice: hi\\tthere\\e[31m')),
+      lines.join('\n'),
+    )
     assert.ok(readFileSync(chat2.log, 'utf8').includes(' Received a message #ops alice: hi\\tthere\\e[31m\n'))
 
     const logs = async (...args) => {
@@ -186,7 +194,10 @@ describe('chatdds cluster: the frictions of a first use', function () {
     const dir = path.join(file, 'run')
     const up = await runCli(['cluster', 'up', '-n', '1', '--domain', String(randomDomain()), '--dir', dir])
     assert.equal(up.code, 1)
-    assert.equal(flat(up.stderr), `Error: The run directory ${dir} has a file, not a directory, in its path; pass --dir with a writable directory, e.g. --dir /tmp/chatdds-run. Code: ENOTDIR`)
+    assert.equal(
+      flat(up.stderr),
+      `Error: The run directory ${dir} has a file, not a directory, in its path; pass --dir with a writable directory, e.g. --dir /tmp/chatdds-run. Code: ENOTDIR`,
+    )
     const status = await runCli(['cluster', 'status', '--dir', dir])
     assert.equal(status.code, 0)
     assert.equal(status.stdout, `No cluster in ${dir}; start one with \`chatdds cluster up\`.\n`)
@@ -207,13 +218,23 @@ describe('chatdds cluster: the frictions of a first use', function () {
   })
 
   it('-n is a count: cluster up -n and tail -n; serve and the name flags have no -n any more', async () => {
-    const serve = await runCli(['serve', '-n', 'x'])
-    assert.equal(serve.code, 2)
-    assert.match(serve.stderr, /Nonexistent flag: -n/)
-    for (const [command, flag] of [
+    for (const args of [
+      ['serve', '-n', 'x'],
+      ['help', '-n'],
+    ]) {
+      const result = await runCli(args)
+      assert.equal(result.code, 2, args.join(' '))
+      assert.match(result.stderr, /Nonexistent flag: -n/)
+    }
+    const nested = await runCli(['help', '--nested-commands'])
+    assert.equal(nested.code, 0)
+    assert.match(nested.stdout, /^ {2}cluster up +Start a local chat cluster/m)
+    /** @type {Array<[string[], string]>} */
+    const counts = [
       [['cluster', 'up'], '-n, --instances=<value>'],
       [['tail'], '-n, --count=<value>'],
-    ]) {
+    ]
+    for (const [command, flag] of counts) {
       const help = await runCli([...command, '--help'])
       assert.equal(help.code, 0)
       assert.ok(help.stdout.includes(flag), help.stdout)
@@ -231,9 +252,12 @@ describe('chatdds cluster: the frictions of a first use', function () {
     assert.equal(spy.code, 1)
     assert.match(flat(spy.stderr), /Error: Only 0 of 1 samples arrived within 0\.5 s; /)
     const dir = tempDir()
-    const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--timeout', '0.5', '--domain', String(domain), '--base-port', String(await twoPorts()), '--dir', dir], {
-      timeoutMs: READY_MS,
-    })
+    const up = await runCli(
+      ['cluster', 'up', '-n', '2', '--detach', '--timeout', '0.5', '--domain', String(domain), '--base-port', String(await twoPorts()), '--dir', dir],
+      {
+        timeoutMs: READY_MS,
+      },
+    )
     assert.equal(up.code, 1, up.stdout)
     assert.match(flat(up.stderr), /^Error: The cluster on ports \d+-\d+ was not ready within 0\.5 s \(/)
     assert.equal(manifestOf(dir).state, 'stopped')

@@ -1,21 +1,8 @@
-import {Errors, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/baseCommand.js'
-import {runDirFlag} from '../../cli/flags.js'
+import {runDirFlag, sinceFlag} from '../../cli/flags.js'
 import {clusterLogs, followClusterLogs, logLine} from '../../lib/cluster/index.js'
-import {parseDuration} from '../../lib/tokens.js'
-
-/** `--since 10m` (that long ago) or `--since 2026-01-02T03:04:05Z`: ms since the epoch. */
-const sinceFlag = Flags.custom<number>({
-  async parse(input) {
-    const seconds = parseDuration(input)
-    if (seconds !== undefined) return Date.now() - seconds * 1000
-    const time = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$/.test(input.trim()) ? Date.parse(input) : Number.NaN
-    if (Number.isNaN(time))
-      throw new Errors.CLIError(`${input} is neither a duration (30s, 10m, 2h, 1d) nor an ISO time (2026-01-02T03:04:05Z); pass one of them to --since.`, {exit: 2})
-    return time
-  },
-})
 
 export default class ClusterLogs extends BaseCommand {
   static summary = "Print the logs of a local cluster's instances."
