@@ -7,6 +7,8 @@ import {fileURLToPath} from 'node:url'
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const cli = path.join(root, 'bin', 'run.js')
+/** The ISO time and space before every line `chatdds serve` logs, as RegExp source. */
+export const LOG_TIME = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `
 
 /** A DDS domain of our own so that concurrent runs never meet (the port formula allows up to 232). */
 export function randomDomain() {

@@ -10,7 +10,12 @@ import {handleEpipe, type StopOptions, stopSignal} from './signals.js'
 
 /** A library error as the CLI error oclif prints and exits with; anything else unchanged. */
 export function toCliError(error: Error): Error {
-  if (error instanceof ChatddsError) return new Errors.CLIError(error.message, {exit: error.exit, code: error.code})
+  // By name too: a second copy of the library module (another build, a linked package) has another class of the same name,
+  // and oclif would print an unconverted one as "ChatddsError: …".
+  if (error instanceof ChatddsError || (error.name === 'ChatddsError' && 'code' in error)) {
+    const {code, exit} = error as ChatddsError
+    return new Errors.CLIError(error.message, {exit: exit === 2 ? 2 : 1, code})
+  }
   // The DDS library knows no exit codes: a bad argument is bad usage, anything else a runtime failure.
   if (error instanceof DdsError) return new Errors.CLIError(error.message, {exit: error.code === 'EINVAL' ? 2 : 1, code: error.code})
   return error

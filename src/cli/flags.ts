@@ -106,3 +106,15 @@ export const ttlFlag = Flags.custom<number>({
     return seconds
   },
 })
+
+/** `cluster logs --since`: 10m (that long ago) or an ISO time such as 2026-01-02T03:04:05Z; ms since the epoch. */
+export const sinceFlag = Flags.custom<number>({
+  async parse(input) {
+    const seconds = parseDuration(input)
+    if (seconds !== undefined) return Date.now() - seconds * 1000
+    const isoTime = /^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$/
+    const time = isoTime.test(input.trim()) ? Date.parse(input) : Number.NaN
+    if (Number.isNaN(time)) throw usage(`${input} is neither a duration (30s, 10m, 2h, 1d) nor an ISO time (2026-01-02T03:04:05Z); pass one of them to --since.`)
+    return time
+  },
+})

@@ -5,7 +5,7 @@ import {ddsFlags, logLevelFlag} from '../cli/flags.js'
 import {isStdoutOpen, stopped} from '../cli/signals.js'
 import {exposureWarning, loadSecurity} from '../lib/chat/auth.js'
 import {startInstance} from '../lib/chat/instance.js'
-import {createLogger, LOG_LEVELS} from '../lib/chat/log.js'
+import {createLogger, LOG_LEVELS, timestamped} from '../lib/chat/log.js'
 
 /** Shutdown must finish well within 2 s of the signal. */
 const SHUTDOWN_BUDGET_MS = 1500
@@ -32,7 +32,9 @@ Instance names are unique in the DDS domain. Before it serves, an instance waits
 instead (chat-web1-7000-3f2a) and says so in a warning. An --interface address this host does not have is refused too \
 (exit 1, listing the host's addresses), and /readyz is never 200 while it is missing.
 
-Logs go to stdout, one line per event. At info level "Writing message" / "Received a message" lines are capped at 20 per \
+Logs go to stdout, one line per event, each after its ISO 8601 time (2026-01-02T03:04:05.678Z; \`cluster logs --since\` \
+reads it). "Writing message" / "Received a message" lines show a message as #room sender: text (control characters \
+escaped, a plain reference message's sender as (plain)). At info level "Writing message" / "Received a message" lines are capped at 20 per \
 second (a summary line counts the rest); --log-level debug shows every one. SIGINT, SIGTERM, or the end of the parent's \
 IPC channel closes every client with 1001, leaves DDS and exits 0.`
 
@@ -55,7 +57,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
     port: Flags.integer({char: 'p', description: 'TCP port for HTTP and websockets (0: any free port).', default: 7000, min: 0, max: 65_535}),
     host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
     ...ddsFlags,
-    name: Flags.string({char: 'n', description: 'Instance name, unique in the DDS domain [default: chat-<short hostname>-<port>].'}),
+    name: Flags.string({description: 'Instance name, unique in the DDS domain [default: chat-<short hostname>-<port>].'}),
     'max-payload': Flags.integer({description: 'Largest websocket frame in bytes; larger ones close the client with 1009.', default: 65_536, min: 1}),
     history: Flags.integer({description: 'Messages remembered per room for chatdds.v1 history and resume.', default: 100, min: 0}),
     'repair-depth': Flags.integer({
@@ -95,8 +97,8 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       apiKey: flags['api-key'],
     })
     const exposed = exposureWarning(flags.host, flags.port, security)
-    if (exposed) this.logToStderr(`warning: ${exposed}`)
-    const logger = createLogger(flags['log-level'] ?? (flags.quiet ? 'warn' : 'info'), (line) => isStdoutOpen() && this.log(line))
+    if (exposed) this.logToStderr(timestamped(`warning: ${exposed}`))
+    const logger = createLogger(flags['log-level'] ?? (flags.quiet ? 'warn' : 'info'), (line) => isStdoutOpen() && this.log(timestamped(line)))
     const server = await startInstance({
       port: flags.port,
       host: flags.host,
@@ -111,7 +113,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       repairDepth: flags['repair-depth'],
       logger,
       security,
-      onConfigWarning: (line) => this.logToStderr(`warning: ${line}`),
+      onConfigWarning: (line) => this.logToStderr(timestamped(`warning: ${line}`)),
       signal: stop,
     })
 

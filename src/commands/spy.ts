@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/baseCommand.js'
-import {ddsFlags} from '../cli/flags.js'
+import {ddsFlags, secondsFlag} from '../cli/flags.js'
 import {clusterDdsOptions} from '../lib/cluster/index.js'
 import {resolveDdsSettings} from '../lib/dds/settings.js'
 import {startSpy, type SpiedSample} from '../lib/spy.js'
@@ -35,7 +35,7 @@ of the PKI in DIR; with DDS Security on, --participants lists only authenticated
   static flags = {
     ...ddsFlags,
     count: Flags.integer({char: 'c', description: 'Exit 0 after this many samples.', min: 1}),
-    timeout: Flags.integer({char: 't', description: 'Give up after this many seconds (exit 1 if --count samples have not arrived).', min: 1}),
+    timeout: secondsFlag({char: 't', description: 'Give up after this many seconds, decimals allowed (exit 1 if --count samples have not arrived).'}),
     participants: Flags.boolean({description: 'Also print participants joining and leaving the domain.'}),
     // Streaming output: one JSON object per line, not oclif's single JSON document at the end.
     json: Flags.boolean({description: 'Print one JSON object per line (NDJSON).'}),

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import os from 'node:os'
 import {defaultInstanceName} from '../../dist/lib/chat/instance.js'
-import {eventually, freePort, killAll, randomDomain, runCli, startCli, waitForOutput} from '../helpers.js'
+import {LOG_TIME, eventually, freePort, killAll, randomDomain, runCli, startCli, waitForOutput} from '../helpers.js'
 import {startInstance, unwrap, waitReady} from './serveSupport.js'
 
 async function readyz(host, port) {
@@ -73,11 +73,11 @@ describe('chatdds serve: unique instance names', function () {
     assert.match(
       second.output(),
       new RegExp(
-        `^warning: The name ${base} is already used by DDS participant [0-9a-f]{24} on domain ${domain} \\(chatdds spy --participants lists it\\), so this instance is ${b.name} \\(pass --name to choose one\\)\\.$`,
+        `^${LOG_TIME}warning: The name ${base} is already used by DDS participant [0-9a-f]{24} on domain ${domain} \\(chatdds spy --participants lists it\\), so this instance is ${b.name} \\(pass --name to choose one\\)\\.$`,
         'm',
       ),
     )
-    assert.match(second.output(), new RegExp(`^Joined DDS domain ${domain} as ${b.name} \\(interface 127\\.0\\.0\\.1\\)$`, 'm'))
+    assert.match(second.output(), new RegExp(`^${LOG_TIME}Joined DDS domain ${domain} as ${b.name} \\(interface 127\\.0\\.0\\.1\\)$`, 'm'))
     assert.doesNotMatch(first.output(), /warning/)
     // Both instances are in each other's view of the cluster (what hello.instances is made of).
     const presence = await (await fetch(`http://127.0.0.1:${port}/presence`)).json()

@@ -52,8 +52,10 @@ describe('chatdds serve', () => {
     assert.equal((await v1.closed).code, 1001)
     assert.deepEqual(await child.exited, {code: 0, signal: null})
     const out = child.output()
-    assert.match(out, /Writing message \{"message":"hello"\}/)
-    assert.match(out, /Received a message \{"message":"hello"\}/)
+    // Every line after its ISO time; a message read once (room, sender, text).
+    assert.match(out, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z Writing message #general \(plain\): hello$/m)
+    assert.match(out, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z Received a message #general \(plain\): hello$/m)
+    assert.match(out, new RegExp(`^\\S+Z Server is listening on ${port}! http://127\\.0\\.0\\.1:${port}/$`, 'm'))
     assert.match(out, /Shutting down \(SIGTERM\)/)
   })
 

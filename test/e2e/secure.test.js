@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {isClusterInstance} from '../../dist/lib/cluster/processes.js'
 import {issueIdentity} from '../../dist/lib/security/index.js'
-import {eventually, killAll, randomDomain, root, runCli, start, startCli, waitForOutput} from '../helpers.js'
+import {LOG_TIME, eventually, killAll, randomDomain, root, runCli, start, startCli, waitForOutput} from '../helpers.js'
 import {getJson, openSocket, openV1, startInstances, startServe, waitReady} from '../commands/serveSupport.js'
 import {makePki} from '../lib/security/support.js'
 
@@ -104,7 +104,7 @@ describe('DDS Security: a secure cluster (cluster up --secure)', function () {
       assert.match(
         readFileSync(instance.log, 'utf8'),
         new RegExp(
-          `^Joined DDS domain ${domain} as ${instance.name} \\(interface 127\\.0\\.0\\.1, DDS Security with ${runDir}/security/identities/${instance.name}/identity\\.pem\\)$`,
+          `^${LOG_TIME}Joined DDS domain ${domain} as ${instance.name} \\(interface 127\\.0\\.0\\.1, DDS Security with ${runDir}/security/identities/${instance.name}/identity\\.pem\\)$`,
           'm',
         ),
       )

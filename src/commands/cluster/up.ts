@@ -1,6 +1,8 @@
 import {Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/baseCommand.js'
+import {secondsFlag} from '../../cli/flags.js'
+import {type StopReason} from '../../cli/signals.js'
 import {
   Cluster,
   ClusterStartError,
@@ -27,7 +29,8 @@ port of participant ids 0 … max(N, 8)+7 (RTPS formula 7400 + 250·domain + 10 
 participants, such as \`chatdds spy\`.
 
 Foreground (default): prints the instances, then streams their logs with a coloured name prefix. Ctrl-C or SIGTERM \
-stops every instance (SIGTERM, SIGKILL after 2 s) and exits 0. If \`cluster up\` itself dies, even by SIGKILL, its \
+stops every instance (SIGTERM, SIGKILL after 2 s) and exits 0. Ctrl-C during start-up (before "ready") stops the \
+instances started so far, says "interrupted" and exits 130 (SIGTERM: 143). If \`cluster up\` itself dies, even by SIGKILL, its \
 instances shut down too (they watch their IPC channel). An instance that dies while the cluster runs is reported at \
 once with its exit code and last log lines; the others keep running (kill one to see the rest carry on), and \
 \`cluster up\` exits 1 once no instance is left.
@@ -39,7 +42,12 @@ once with its exit code and last log lines; the others keep running (kill one to
 \`chatdds spy --dir <run dir>\` reads the cluster; only these participants can read or write its topics, and all its DDS \
 traffic is encrypted.
 
-Errors: a port already in use (exit 1, pick another --base-port), an instance that fails to start (exit 1, its last \
+The DDS domain must be free: when other chatdds instances (another cluster, a \`chatdds serve\`) already use it, \
+\`cluster up\` names them and exits 1 (pass another --domain, or --force to merge with them); \`chatdds spy\` and other \
+tools in the domain do not count. It looks for them while it checks the ports, in one DDS discovery window (0.6 s).
+
+Errors: a DDS domain in use (exit 1), a port already in use (exit 1, pick another --base-port), a run directory that \
+cannot be written (exit 1, pass another --dir), an instance that fails to start (exit 1, its last \
 log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (exit 2).`
 
   static examples = [
@@ -61,7 +69,8 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
     domain: Flags.integer({description: 'DDS domain id.', default: 10}),
     dir: Flags.string({description: 'Run directory: rtps.ini, cluster.json, one log per instance.', default: DEFAULT_RUN_DIR}),
     detach: Flags.boolean({description: 'Return once the cluster is ready and leave it running.'}),
-    timeout: Flags.integer({description: 'Seconds to wait for the cluster to be ready.', default: 60, min: 1}),
+    timeout: secondsFlag({description: 'Seconds to wait for the cluster to be ready (decimals allowed).', default: 60}),
+    force: Flags.boolean({description: 'Start even when other chatdds instances already use the DDS domain (this cluster then merges with them).'}),
     secure: Flags.boolean({description: 'DDS Security: a PKI in the run directory, an identity per instance and one for `chatdds spy --dir`.'}),
   }
 
@@ -75,13 +84,20 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       detach: flags.detach,
       timeoutMs: flags.timeout * 1000,
       secure: flags.secure,
+      force: flags.force,
     }
     validateClusterOptions(options)
     const cluster = new Cluster(options)
     // A second Ctrl-C must not cut short the stopping of the instances.
-    this.stopSignal({ignoreRepeats: true}).addEventListener('abort', () => void cluster.stop())
+    const stop = this.stopSignal({ignoreRepeats: true})
+    stop.addEventListener('abort', () => void cluster.stop())
     const manifest = await this.start(cluster, flags.instances)
-    if (!manifest) return undefined
+    if (!manifest) {
+      // Stopped by a signal before it was ready: the instances started so far are stopped; exit as the shell would.
+      const reason = stop.reason as StopReason
+      this.logToStderr(`Start-up interrupted by ${reason}; the instances started so far are stopped.`)
+      this.exit(reason === 'SIGTERM' ? 143 : 130)
+    }
     if (flags.detach) {
       cluster.detach()
       if (!this.jsonEnabled()) this.log(readyReport(manifest, flags.dir, true))
@@ -110,7 +126,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
     }
     try {
       const manifest = await cluster.start()
-      if (spinner) ux.action.stop(manifest ? `ready in ${(manifest.readyMs / 1000).toFixed(1)} s` : 'failed')
+      if (spinner) ux.action.stop(manifest ? `ready in ${(manifest.readyMs / 1000).toFixed(1)} s` : 'interrupted')
       return manifest
     } catch (error) {
       if (spinner) ux.action.stop('failed')

@@ -10,7 +10,7 @@ import type {Sample} from '../dds/types.js'
 import {decodeMessage, sampleMessage, storedMessage, type SampleFields, type SeqRange, type StoredMessage} from '../wire/index.js'
 import type {ChatMetrics} from './chatMetrics.js'
 import type {History} from './history.js'
-import type {Logger, MessageLog} from './log.js'
+import {type Logger, messageForLog, type MessageLog} from './log.js'
 import type {RepairStore} from './repairStore.js'
 
 /** Messages of one writer that no peer could provide. */
@@ -235,7 +235,7 @@ export class Inbound {
       if (state.rooms.size >= MAX_ROOMS_PER_WRITER) state.rooms.delete(state.rooms.values().next().value!)
       state.rooms.add(message.room)
     }
-    if (this.messageLog.wants()) this.messageLog.line(`Received a message ${JSON.stringify({message: sampleMessage(message)})}`)
+    if (this.messageLog.wants()) this.messageLog.line(`Received a message ${messageForLog(sampleMessage(message))}`)
     out.push(message)
   }
 }

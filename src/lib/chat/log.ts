@@ -1,4 +1,6 @@
 /** Levelled one-line logging for the chat server. The library formats lines; the command decides where they go. */
+import {printable} from '../ui.js'
+import {decodeMessage} from '../wire/index.js'
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -22,6 +24,24 @@ export function createLogger(level: LogLevel, write: (line: string) => void): Lo
     if (enabled(l)) write(PREFIX[l] + message)
   }
   return {error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), enabled}
+}
+
+/** A log line as `serve` writes it: after its ISO 8601 time, which `cluster logs --since` reads back. */
+export function timestamped(line: string, at: Date = new Date()): string {
+  return `${at.toISOString()} ${line}`
+}
+
+/** The ISO time at the start of a `timestamped` line (ms since the epoch), or undefined when it has none. */
+export function lineTime(line: string): number | undefined {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /.exec(line)
+  return match ? Date.parse(match[1]) : undefined
+}
+
+/** A chat message (a DDS `message` string) for a log line, read once: `#room sender: text`, control characters escaped. */
+export function messageForLog(message: string): string {
+  const decoded = decodeMessage(message)
+  const from = decoded.envelope ? (decoded.from === null ? '-' : printable(decoded.from)) : '(plain)'
+  return `#${printable(decoded.room)} ${from}: ${printable(decoded.text)}`
 }
 
 export const silentLogger: Logger = createLogger('error', () => {})

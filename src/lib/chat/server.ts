@@ -20,7 +20,7 @@ import {HistoryExchange, type HandOverState, type HandOverTiming} from './handov
 import {History} from './history.js'
 import {Hub} from './hub.js'
 import {Inbound} from './inbound.js'
-import {MessageLog, silentLogger, type Logger} from './log.js'
+import {MessageLog, messageForLog, silentLogger, type Logger} from './log.js'
 import {PlainProtocol} from './plainProtocol.js'
 import {Reconciler, type ReconcileTiming} from './reconcile.js'
 import {RepairStore} from './repairStore.js'
@@ -227,7 +227,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   const controlPlane = new ControlPlane(bus, {maxSampleBytes: options.maxSampleBytes + 512 * 1024, metrics, logger, exchange, reconciler, presence})
 
   const publish = (message: string, done?: PublishCallback) => {
-    if (messageLog.wants()) messageLog.line(`Writing message ${JSON.stringify({message})}`)
+    if (messageLog.wants()) messageLog.line(`Writing message ${messageForLog(message)}`)
     publisher.publish(message, (error, result) => {
       if (result) reconciler.noteWritten(result.writer, result.seq)
       // At shutdown the queue is counted in one warning, not one line per message.
@@ -483,7 +483,9 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     )
   })
 
-  logger.info(`Server is listening on ${port}!`)
+  // A URL a terminal makes clickable; a wildcard address is browsed on loopback.
+  const browseHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host
+  logger.info(`Server is listening on ${port}! http://${browseHost}:${port}/`)
 
   async function shutdown(): Promise<void> {
     await Promise.all([

@@ -17,7 +17,9 @@ import {
   TOOL_IDENTITY,
   writeManifest,
 } from './manifest.js'
+import {assertDomainFree} from './domainCheck.js'
 import {probeMesh} from './probe.js'
+import {writableRunDir} from './runDir.js'
 import {delay, isClusterInstance, isClusterProcess, processStartTime, signal} from './processes.js'
 import {maxDomain, renderRtpsIni} from './rtpsConfig.js'
 import {type RunningInstance, spawnInstance} from './spawn.js'
@@ -36,6 +38,8 @@ export interface ClusterOptions {
   timeoutMs: number
   /** DDS Security: a fresh PKI in the run directory, one identity per instance and one for tools (spy). */
   secure?: boolean
+  /** Start even when other chatdds instances already use the DDS domain (they merge with this cluster). */
+  force?: boolean
 }
 
 export interface InstanceExit {
@@ -173,14 +177,18 @@ export class Cluster extends EventEmitter<{
     const {instances: count, basePort, domain, dir, detach} = this.options
     validateClusterOptions(this.options)
     const paths = runDirPaths(dir)
-    mkdirSync(paths.runDir, {recursive: true})
+    writableRunDir(paths.runDir, () => mkdirSync(paths.runDir, {recursive: true}))
     assertNoRunningCluster(dir)
+    // The domain check waits one discovery window: it runs while the ports, rtps.ini and PKI are made ready.
+    const domainFree = this.options.force ? Promise.resolve() : assertDomainFree(domain, dir, maxDomain(count), this.aborter.signal)
+    domainFree.catch(() => {}) // awaited below; an earlier failure must not leave it unhandled
     const range = count === 1 ? `port ${basePort}` : `ports ${basePort}-${basePort + count - 1}`
     for (let port = basePort; port < basePort + count; port++) await assertPortFree(port, range)
     if (this.aborter.signal.aborted) return undefined
 
-    writeFileSync(paths.config, renderRtpsIni({domain, instances: count, configFile: paths.config}))
+    writableRunDir(paths.runDir, () => writeFileSync(paths.config, renderRtpsIni({domain, instances: count, configFile: paths.config})))
     const security = this.options.secure ? await createClusterPki(paths.security, count) : undefined
+    await domainFree
     if (this.aborter.signal.aborted) return undefined
     const manifest: Manifest = {
       version: 1,

@@ -1,10 +1,12 @@
 /** `cluster status`, `cluster logs`, `cluster down`: everything after `cluster up`, driven by the manifest. */
+import {statSync} from 'node:fs'
+import {lineTime} from '../chat/log.js'
 import {METRIC_NAMES} from '../chat/metricNames.js'
 import {ChatddsError} from '../errors.js'
 import {fetchMetrics, fetchReadyz, getText} from './http.js'
 import {readLogLines, LogFollower} from './logs.js'
 import {type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
-import {delay, isClusterInstance, isClusterProcess, terminate} from './processes.js'
+import {delay, isAlive, isClusterInstance, isClusterProcess, terminate} from './processes.js'
 
 /** What `cluster status` shows of an instance's /metrics (parsed by parsePrometheus: labels summed). */
 export function metricsSummary(metrics: Map<string, number> | undefined): Pick<InstanceStatus, 'clients' | 'messagesIn' | 'messagesOut'> {
@@ -153,13 +155,9 @@ export async function stopCluster(dir: string, graceMs = DOWN_GRACE_MS): Promise
   }
 }
 
+/** A live process (not a zombie: an instance that has just exited and was not reaped yet is gone, not another program). */
 function isPidTaken(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
+  return isAlive(pid)
 }
 
 export interface InstanceLog {
@@ -176,8 +174,11 @@ export interface ClusterLogs {
   logs: InstanceLog[]
 }
 
-/** The log lines of every instance, or of `instance` only; `lines` keeps only the last N of each. */
-export function clusterLogs(dir: string, options: {instance?: string; lines?: number} = {}): ClusterLogs {
+/**
+ * The log lines of every instance, or of `instance` only; `since` (ms since the epoch) keeps those logged at or after it,
+ * then `lines` keeps only the last N of each (0: none).
+ */
+export function clusterLogs(dir: string, options: {instance?: string; lines?: number; since?: number} = {}): ClusterLogs {
   const {runDir} = runDirPaths(dir)
   const manifest = readManifest(dir)
   if (!manifest) return {runDir, logs: []}
@@ -187,10 +188,34 @@ export function clusterLogs(dir: string, options: {instance?: string; lines?: nu
     throw new ChatddsError('EUSAGE', `No instance ${options.instance} in ${runDir}; pick one of ${names}.`, 2)
   }
   const logs = selected.map(({instance, index}) => {
-    const lines = readLogLines(instance.log)
-    return {index, name: instance.name, file: instance.log, lines: options.lines === undefined ? lines : lines.slice(-options.lines)}
+    let lines = readLogLines(instance.log)
+    if (options.since !== undefined) lines = linesSince(lines, options.since, instance.log)
+    if (options.lines !== undefined) lines = lines.slice(Math.max(0, lines.length - options.lines))
+    return {index, name: instance.name, file: instance.log, lines}
   })
   return {runDir, manifest, logs}
+}
+
+/**
+ * The lines logged at or after `since`. A line without a time of its own (a stack trace, a message from outside the
+ * logger) has the time of the line before it; lines before the first timed one, that of the first; a log with no timed
+ * line at all, the log file's modification time.
+ */
+export function linesSince(lines: string[], since: number, file?: string): string[] {
+  const times = lines.map((line) => lineTime(line))
+  let current = times.find((time) => time !== undefined) ?? modifiedAt(file)
+  return lines.filter((_, index) => {
+    current = times[index] ?? current
+    return current >= since
+  })
+}
+
+function modifiedAt(file: string | undefined): number {
+  try {
+    return file === undefined ? 0 : statSync(file).mtimeMs
+  } catch {
+    return 0
+  }
 }
 
 /**

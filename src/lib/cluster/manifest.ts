@@ -2,6 +2,7 @@
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {ChatddsError} from '../errors.js'
+import {writableRunDir} from './runDir.js'
 
 export const DEFAULT_RUN_DIR = '.chatdds/cluster'
 export const MANIFEST_FILE = 'cluster.json'
@@ -74,25 +75,52 @@ export function readManifest(dir: string): Manifest | undefined {
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    const code = (error as NodeJS.ErrnoException).code
+    // No such directory, or a file where a directory of the path should be: no cluster was ever started there.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR')
+      throw new ChatddsError(code, `${file} cannot be read (${code === 'EISDIR' ? 'it is a directory' : 'permission denied'}); pick another --dir.`)
     throw error
   }
+  const manifest = parseManifest(text)
+  if (!manifest) throw new ChatddsError('EMANIFEST', `${file} is not a chatdds cluster manifest; remove it or pick another --dir.`)
+  return manifest
+}
+
+const isInteger = (value: unknown): value is number => Number.isInteger(value)
+const isText = (value: unknown): value is string => typeof value === 'string'
+
+/** The manifest in `text`, or undefined when it is not one (bad JSON, another layout, a field of the wrong type). */
+function parseManifest(text: string): Manifest | undefined {
+  let manifest: Partial<Manifest> | null
   try {
-    const manifest = JSON.parse(text) as Manifest
-    if (manifest.version !== 1 || !Array.isArray(manifest.instances)) throw new Error('unknown layout')
-    return manifest
+    manifest = JSON.parse(text) as Partial<Manifest> | null
   } catch {
-    throw new ChatddsError('EMANIFEST', `${file} is not a chatdds cluster manifest; remove it or pick another --dir.`)
+    return undefined
   }
+  if (typeof manifest !== 'object' || manifest === null || manifest.version !== 1) return undefined
+  const {runDir, config, domain, clusterPid, instances} = manifest
+  if (!isText(runDir) || !isText(config) || !isInteger(domain) || !isInteger(clusterPid) || !Array.isArray(instances)) return undefined
+  const valid = (instance: Partial<InstanceRecord> | null) =>
+    typeof instance === 'object' &&
+    instance !== null &&
+    isText(instance.name) &&
+    isInteger(instance.port) &&
+    isText(instance.url) &&
+    isInteger(instance.pid) &&
+    isText(instance.log)
+  return instances.every((instance) => valid(instance as Partial<InstanceRecord> | null)) ? (manifest as Manifest) : undefined
 }
 
 /** Writes atomically (rename), so `status` never reads half a file. */
 export function writeManifest(manifest: Manifest): void {
   const file = runDirPaths(manifest.runDir).manifest
-  mkdirSync(manifest.runDir, {recursive: true})
   const temporary = `${file}.${process.pid}.tmp`
-  writeFileSync(temporary, JSON.stringify(manifest, null, 2) + '\n')
-  renameSync(temporary, file)
+  writableRunDir(manifest.runDir, () => {
+    mkdirSync(manifest.runDir, {recursive: true})
+    writeFileSync(temporary, JSON.stringify(manifest, null, 2) + '\n')
+    renameSync(temporary, file)
+  })
 }
 
 /** How a tool joins the DDS domain of the cluster in `dir` (`chatdds spy --dir`): its rtps.ini, domain and, when secure, PKI. */

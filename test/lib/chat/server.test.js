@@ -22,8 +22,9 @@ describe('chat server', () => {
         await eventually(() => ws.texts.length === texts.length)
         assert.deepEqual(ws.texts, texts)
       }
-      assert.ok(server.lines.includes('Writing message {"message":"hello"}'))
-      assert.ok(other.lines.includes('Received a message {"message":"hello"}'))
+      // Read once: room, sender ((plain) for a reference client's message) and text, not the sample's JSON escaped again.
+      assert.ok(server.lines.includes('Writing message #general (plain): hello'), server.lines.join('\n'))
+      assert.ok(other.lines.includes('Received a message #general (plain): hello'), other.lines.join('\n'))
     })
 
     it('passes a plain DDS sample byte for byte and an envelope of room general as its text', async () => {
@@ -244,7 +245,8 @@ describe('chat server', () => {
     it('logs the reference listening line and names itself after the port', async () => {
       let info
       const server = await startMemoryServer({bus: (i) => ((info = i), new MemoryBus(new MemoryHub(), {name: i.name}))})
-      assert.ok(server.lines.includes(`Server is listening on ${server.port}!`))
+      // The reference's line, then a URL that terminals make clickable.
+      assert.ok(server.lines.includes(`Server is listening on ${server.port}! http://127.0.0.1:${server.port}/`), server.lines.join('\n'))
       assert.equal(server.name, `chat-${server.port}`)
       assert.deepEqual(info, {name: server.name, port: server.port})
     })
