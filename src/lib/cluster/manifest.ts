@@ -18,6 +18,10 @@ export interface InstanceRecord {
   pid: number
   /** Absolute path of the file that receives the instance's stdout and stderr. */
   log: string
+  /** `cluster kill` ended it at this time (cleared by `cluster restart`). */
+  killedAt?: string
+  /** The last `cluster restart` started the current pid at this time. */
+  restartedAt?: string
 }
 
 export interface Manifest {

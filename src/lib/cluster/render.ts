@@ -43,12 +43,17 @@ export function logLine(name: string, index: number, width: number, line: string
 
 /** Stderr report of an instance that died while the cluster ran. */
 export function exitReport(name: string, exit: {code: number | null; signal: string | null; lastLines: string[]}, running: number): string {
-  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
+  const how = exit.signal ? `was killed by ${exit.signal}` : exit.code === null ? 'has exited' : `exited with code ${exit.code}`
   const rest = running > 0 ? `${running} instance${running === 1 ? ' keeps' : 's keep'} running.` : 'No instance is left.'
   return [
     errColor.red(`${name} ${how}. ${rest}`),
     ...(exit.lastLines.length > 0 ? [`Last log lines of ${name}:`, ...exit.lastLines.map((line) => `  ${line}`)] : []),
   ].join('\n')
+}
+
+/** Stderr line of a foreground `cluster up` that adopts an instance started by `cluster restart` or `cluster scale`. */
+export function adoptedReport(instance: {name: string; port: number; pid: number}, running: number): string {
+  return `${instance.name} runs again as pid ${instance.pid} on port ${instance.port}; ${running} instance${running === 1 ? '' : 's'} running.`
 }
 
 export function lastLinesReport(name: string, lines: string[]): string {
