@@ -99,7 +99,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       cluster.follow()
     }
     cluster.on('exit', (index, exit) => this.logToStderr(exitReport(manifest.instances[index].name, exit, cluster.running)))
-    cluster.on('adopted', (_, instance) => this.logToStderr(adoptedReport(instance, cluster.running)))
+    cluster.on('adopted', (_, instance, added) => this.logToStderr(adoptedReport(instance, added, cluster.running)))
     if ((await cluster.ended) === 'exited') this.error(`Every instance has exited; their logs are in ${manifest.runDir}.`, {exit: 1})
     return undefined
   }

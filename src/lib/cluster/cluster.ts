@@ -146,7 +146,7 @@ export class Cluster extends EventEmitter<{
   progress: [status: string]
   line: [index: number, line: string]
   exit: [index: number, exit: InstanceExit]
-  adopted: [index: number, instance: InstanceRecord]
+  adopted: [index: number, instance: InstanceRecord, added: boolean]
 }> {
   manifest?: Manifest
   private readonly children: RunningInstance[] = []
@@ -297,6 +297,7 @@ export class Cluster extends EventEmitter<{
     if (!onDisk || !this.manifest || this.stopping) return
     for (const record of onDisk.instances) {
       let index = this.manifest.instances.findIndex((instance) => instance.name === record.name)
+      const added = index === -1 || this.pids[index] === 0
       if (index === -1) {
         index = this.manifest.instances.push(record) - 1
         this.pids.push(0)
@@ -307,7 +308,7 @@ export class Cluster extends EventEmitter<{
         this.manifest.instances[index] = record
         this.pids[index] = record.pid
         this.exited[index] = false
-        this.emit('adopted', index, record)
+        this.emit('adopted', index, record, added)
       }
     }
     const children = new Set(this.children.map((child) => child.pid))

@@ -52,8 +52,9 @@ export function exitReport(name: string, exit: {code: number | null; signal: str
 }
 
 /** Stderr line of a foreground `cluster up` that adopts an instance started by `cluster restart` or `cluster scale`. */
-export function adoptedReport(instance: {name: string; port: number; pid: number}, running: number): string {
-  return `${instance.name} runs again as pid ${instance.pid} on port ${instance.port}; ${running} instance${running === 1 ? '' : 's'} running.`
+export function adoptedReport(instance: {name: string; port: number; pid: number}, added: boolean, running: number): string {
+  const how = added ? `joined the cluster (\`cluster scale\`)` : `runs again (\`cluster restart\`)`
+  return `${instance.name} ${how} as pid ${instance.pid} on port ${instance.port}; ${running} instance${running === 1 ? '' : 's'} running.`
 }
 
 export function lastLinesReport(name: string, lines: string[]): string {
