@@ -113,8 +113,15 @@ describe('chatdds cluster kill / pause / resume / restart / scale (detached clus
     assert.equal(kill.code, 0, kill.stderr)
     const result = JSON.parse(kill.stdout)
     assert.deepEqual(
-      {action: result.action, name: result.instance.name, pid: result.instance.pid, alive: result.instance.alive, state: result.instance.state},
-      {action: 'kill', name: 'chat-2', pid: before.pid, alive: false, state: 'killed'},
+      {
+        action: result.action,
+        running: result.running,
+        name: result.instance.name,
+        pid: result.instance.pid,
+        alive: result.instance.alive,
+        state: result.instance.state,
+      },
+      {action: 'kill', running: 2, name: 'chat-2', pid: before.pid, alive: false, state: 'killed'},
     )
     assert.equal(isAlive(before.pid), false)
     const status = await statusOf(dir)
@@ -133,7 +140,7 @@ describe('chatdds cluster kill / pause / resume / restart / scale (detached clus
     assert.match(oneLine(again.stderr), /chat-2 was killed at \S+; bring it back with `(?:npx )?chatdds cluster restart chat-2 --dir /)
   })
 
-  it("restart chat-2 (killed): same name and port, ready, and its history holds the messages sent while it was dead; its log is appended to", async () => {
+  it('restart chat-2 (killed): same name and port, ready, and its history holds the messages sent while it was dead; its log is appended to', async () => {
     assert.equal((await statusOf(dir))['chat-2'].state, 'killed')
     const room = `drill-${Math.random().toString(36).slice(2, 8)}`
     const whileDead = [unique('sent on chat-1 while chat-2 was dead'), unique('sent on chat-3 while chat-2 was dead')]
@@ -168,10 +175,7 @@ describe('chatdds cluster kill / pause / resume / restart / scale (detached clus
     assert.equal(JSON.parse(pause.stdout).instance.state, 'paused')
     try {
       const status = await statusOf(dir)
-      assert.deepEqual(
-        {alive: status['chat-3'].alive, ready: status['chat-3'].ready, state: status['chat-3'].state},
-        {alive: true, ready: false, state: 'paused'},
-      )
+      assert.deepEqual({alive: status['chat-3'].alive, ready: status['chat-3'].ready, state: status['chat-3'].state}, {alive: true, ready: false, state: 'paused'})
       const table = await runCli(['cluster', 'status', '--dir', dir])
       assert.match(table.stdout, /^chat-3 +http:\S+ +\d+ +paused /m)
       const again = await runCli(['cluster', 'pause', 'chat-3', '--dir', dir])
@@ -204,7 +208,9 @@ describe('chatdds cluster kill / pause / resume / restart / scale (detached clus
   })
 
   it('scale -n 2: chat-3 and chat-4 are stopped and status lists 2 instances', async () => {
-    const pids = manifestOf(dir).instances.filter((instance) => ['chat-3', 'chat-4'].includes(instance.name)).map((instance) => instance.pid)
+    const pids = manifestOf(dir)
+      .instances.filter((instance) => ['chat-3', 'chat-4'].includes(instance.name))
+      .map((instance) => instance.pid)
     const scale = await runCli(['cluster', 'scale', '-n', '2', '--dir', dir])
     assert.equal(scale.code, 0, scale.stderr)
     assert.match(scale.stdout, /from 4 to 2 instances: stopped and removed chat-3, chat-4\./)
@@ -225,7 +231,11 @@ describe('chatdds cluster kill / pause / resume / restart / scale (detached clus
   it('on a stopped cluster: exit 1 with a sentence', async () => {
     const down = await runCli(['cluster', 'down', '--dir', dir])
     assert.equal(down.code, 0, down.stderr)
-    for (const args of [['kill', 'chat-1'], ['restart', 'chat-1'], ['scale', '-n', '3']]) {
+    for (const args of [
+      ['kill', 'chat-1'],
+      ['restart', 'chat-1'],
+      ['scale', '-n', '3'],
+    ]) {
       const result = await runCli(['cluster', ...args, '--dir', dir])
       assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`)
       assert.match(oneLine(result.stderr), /The cluster in \S+ is stopped \(since \S+\); start it with `(?:npx )?chatdds cluster up --dir /)
@@ -255,7 +265,7 @@ describe('chatdds cluster kill / restart under a foreground cluster up', functio
     await waitForOutput(up, (out) => out.includes('Ctrl-C stops the cluster'), READY_MS)
     const kill = await runCli(['cluster', 'kill', 'chat-2', '--dir', dir])
     assert.equal(kill.code, 0, kill.stderr)
-    assert.match(kill.stdout, /^Killed chat-2 \(pid \d+, SIGKILL\); the other instances keep running\./)
+    assert.match(kill.stdout, /^Killed chat-2 \(pid \d+, SIGKILL\); the other instances keep running \(1\)\./)
     await waitForOutput(up, (out) => out.includes('chat-2 was killed by SIGKILL. 1 instance keeps running.'), 30_000)
     assert.equal(up.exitCode, null, 'cluster up ended after one kill')
 
@@ -271,5 +281,23 @@ describe('chatdds cluster kill / restart under a foreground cluster up', functio
     await eventually(() => !isAlive(pid), 10_000)
     assert.equal(manifestOf(dir).state, 'stopped')
     assert.equal(manifestOf(dir).instances[1].pid, pid)
+  })
+
+  it('restart of the only instance: cluster up does not end while it is replaced', async () => {
+    const base = await freeRange(1)
+    const up = startCli(['cluster', 'up', '-n', '1', '--domain', String(randomDomain()), '--base-port', String(base), '--dir', dir], {
+      env: {...process.env, NO_COLOR: '1'},
+    })
+    await waitForOutput(up, (out) => out.includes('Ctrl-C stops the cluster'), READY_MS)
+    const restart = await runCli(['cluster', 'restart', 'chat-1', '--json', '--dir', dir], {timeoutMs: READY_MS})
+    assert.equal(restart.code, 0, restart.stderr)
+    const {pid} = JSON.parse(restart.stdout).instance
+    await waitForOutput(up, (out) => out.includes(`chat-1 runs again (\`cluster restart\`) as pid ${pid} on port ${base}; 1 instance running.`), 30_000)
+    assert.equal(up.exitCode, null, up.output())
+    assert.doesNotMatch(up.output(), /Every instance has exited/)
+    await assertDelivered(base, base, unique('through the restarted only instance'))
+    up.kill('SIGINT')
+    assert.equal((await up.exited).code, 0, up.output())
+    await eventually(() => !isAlive(pid), 10_000)
   })
 })

@@ -27,6 +27,8 @@ export const MAX_INSTANCES = 32
 export const STOP_GRACE_MS = 2000
 /** How often a foreground `cluster up` reads the manifest for instances that `cluster restart` or `scale` started. */
 const ADOPT_POLL_MS = 500
+/** How long a `cluster restart` in progress keeps a foreground `cluster up` with no instance left from ending. */
+const RESTART_PENDING_MS = 120_000
 
 export interface ClusterOptions {
   instances: number
@@ -236,7 +238,7 @@ export class Cluster extends EventEmitter<{
     manifest.state = 'running'
     manifest.readyMs = Date.now() - startedAt
     writeManifest(manifest)
-    if (!detach) this.adoptTimer = setInterval(() => this.adopt(), ADOPT_POLL_MS).unref()
+    if (!detach) this.adoptTimer = setInterval(() => this.adopt(), ADOPT_POLL_MS)
     return manifest as ReadyManifest
   }
 
@@ -319,6 +321,13 @@ export class Cluster extends EventEmitter<{
       const killed = onDisk.instances.find((record) => record.name === instance.name)?.killedAt !== undefined
       this.onExit(index, pid, {code: null, signal: killed ? 'SIGKILL' : null})
     }
+    if (this.running === 0 && !this.restartPending()) void this.stop('exited') // a restart of the last one failed
+  }
+
+  /** `cluster restart` is replacing an instance (recently enough): having no instance left is not the end yet. */
+  private restartPending(): boolean {
+    const since = Date.now() - RESTART_PENDING_MS
+    return this.readOwnManifest()?.instances.some((instance) => instance.restartingAt !== undefined && Date.parse(instance.restartingAt) > since) ?? false
   }
 
   private onExit(index: number, pid: number, exit: {code: number | null; signal: NodeJS.Signals | null}): void {
@@ -333,7 +342,7 @@ export class Cluster extends EventEmitter<{
     }
     this.follower?.poll() // its last lines come out before the report
     this.emit('exit', index, {...exit, lastLines})
-    if (this.running === 0) void this.stop('exited')
+    if (this.running === 0 && !this.restartPending()) void this.stop('exited')
   }
 
   private timeout(range: string): {timer: NodeJS.Timeout; expired: Promise<never>} {

@@ -25,7 +25,7 @@ export function drillReport(result: DrillResult, run: string, dir: string): stri
   switch (result.action) {
     case 'kill':
       return [
-        `Killed ${name} (pid ${pid}, SIGKILL); the other instances keep running.`,
+        `Killed ${name} (pid ${pid}, SIGKILL); ${result.running ? `the other instances keep running (${result.running})` : 'no instance of the cluster is left'}.`,
         ...tryBlock([status, {command: `${run} cluster restart ${name}${flag}`, what: 'bring it back with its name, port and history'}]),
       ].join('\n')
     case 'pause':

@@ -36,6 +36,8 @@ export interface DrillResult {
   instance: InstanceStatus
   /** `restart`: milliseconds until it was ready and connected to every other instance. */
   readyMs?: number
+  /** `kill`: how many instances of the cluster still run. */
+  running?: number
 }
 
 export interface ScaleResult {
@@ -96,9 +98,11 @@ export async function killInstance(dir: string, name: string, {bin = 'chatdds'}:
   assertRunning(manifest, instance, bin)
   signal(instance.pid, 'SIGKILL')
   const left = await waitForExit([instance.pid], 5000)
-  if (left.length > 0) throw new ChatddsError('EKILL', `${name} (pid ${instance.pid}) still runs 5 s after SIGKILL; see \`${bin} cluster status${dirFlag(manifest)}\`.`)
+  if (left.length > 0)
+    throw new ChatddsError('EKILL', `${name} (pid ${instance.pid}) still runs 5 s after SIGKILL; see \`${bin} cluster status${dirFlag(manifest)}\`.`)
   const updated = updateInstance(dir, name, (record) => ({...record, killedAt: new Date().toISOString()}))
-  return {runDir: manifest.runDir, action: 'kill', changed: true, instance: await instanceStatus(updated, findInstance(updated, name))}
+  const running = updated.instances.filter((record) => isClusterInstance(updated, record)).length
+  return {runDir: manifest.runDir, action: 'kill', changed: true, instance: await instanceStatus(updated, findInstance(updated, name)), running}
 }
 
 /** `cluster pause NAME` (SIGSTOP) and `cluster resume NAME` (SIGCONT). */
@@ -144,7 +148,8 @@ async function startInstances(dir: string, records: InstanceRecord[], options: W
   const names = new Set(records.map((record) => record.name))
   const others = current.instances.filter((instance) => !names.has(instance.name))
   const restartedAt = options.append ? {restartedAt: new Date().toISOString()} : {}
-  const fresh = records.map(({killedAt: _killed, restartedAt: _restarted, ...record}) => ({...record, pid: started.get(record.name)!.pid, ...restartedAt}))
+  // A new process: the kill and restart times of the old one no longer apply.
+  const fresh = records.map(({name, port, url, log}) => ({name, port, url, log, pid: started.get(name)!.pid, ...restartedAt}))
   current.instances = [...others, ...fresh].sort((a, b) => instanceNumber(a.name) - instanceNumber(b.name))
   writeManifest(current)
 
@@ -196,11 +201,24 @@ export async function restartInstance(dir: string, name: string, options: WaitOp
   const bin = options.bin ?? 'chatdds'
   const manifest = runningManifest(dir, bin)
   const instance = findInstance(manifest, name)
-  await stopInstance(manifest, instance)
-  await assertPortFree(instance.port, `port ${instance.port} for ${name}`).catch(() => {
-    throw new ChatddsError('EADDRINUSE', `Port ${instance.port} of ${name} is held by another program; stop it, then run \`${bin} cluster restart ${name}${dirFlag(manifest)}\` again.`)
-  })
-  const readyMs = await startInstances(dir, [instance], {...options, append: true})
+  updateInstance(dir, name, (record) => ({...record, restartingAt: new Date().toISOString()}))
+  let readyMs: number
+  try {
+    await stopInstance(manifest, instance)
+    await assertPortFree(instance.port, `port ${instance.port} for ${name}`).catch(() => {
+      throw new ChatddsError(
+        'EADDRINUSE',
+        `Port ${instance.port} of ${name} is held by another program; stop it, then run \`${bin} cluster restart ${name}${dirFlag(manifest)}\` again.`,
+      )
+    })
+    readyMs = await startInstances(dir, [instance], {...options, append: true})
+  } finally {
+    updateInstance(dir, name, (record) => {
+      const done = {...record}
+      delete done.restartingAt
+      return done
+    })
+  }
   const updated = readManifest(dir)!
   return {runDir: manifest.runDir, action: 'restart', changed: true, instance: await instanceStatus(updated, findInstance(updated, name)), readyMs}
 }
@@ -222,7 +240,13 @@ export async function scaleCluster(dir: string, count: number, options: WaitOpti
     const current = readManifest(dir)!
     current.instances = current.instances.filter((instance) => !removed.some((gone) => gone.name === instance.name))
     writeManifest(current)
-    return {...result([], removed.map((instance) => instance.name)), instances: await statuses(current)}
+    return {
+      ...result(
+        [],
+        removed.map((instance) => instance.name),
+      ),
+      instances: await statuses(current),
+    }
   }
   if (count === from) return {...result([], []), instances: await statuses(manifest)}
 
@@ -252,7 +276,14 @@ export async function scaleCluster(dir: string, count: number, options: WaitOpti
   if (spdpParticipantCount(count) > spdpParticipantCount(from))
     writeFileSync(manifest.config, renderRtpsIni({domain: manifest.domain, instances: count, configFile: manifest.config}))
   const readyMs = await startInstances(dir, records, {...options, append: false})
-  return {...result(records.map((record) => record.name), [], readyMs), instances: await statuses(readManifest(dir)!)}
+  return {
+    ...result(
+      records.map((record) => record.name),
+      [],
+      readyMs,
+    ),
+    instances: await statuses(readManifest(dir)!),
+  }
 }
 
 function maxInstancesFor(domain: number): number {

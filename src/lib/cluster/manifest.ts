@@ -22,6 +22,8 @@ export interface InstanceRecord {
   killedAt?: string
   /** The last `cluster restart` started the current pid at this time. */
   restartedAt?: string
+  /** `cluster restart` is replacing its process (since this time): a foreground `cluster up` waits for the new one. */
+  restartingAt?: string
 }
 
 export interface Manifest {
