@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {runDirFlag} from './flags.js'
 
-export const instanceArg = Args.string({name: 'NAME', description: 'Instance of the cluster, e.g. chat-2 (see `cluster status`).', required: true})
+export const instanceArg = Args.string({name: 'NAME', description: 'Instance of the cluster, e.g. chat-2 (see `cluster status`); without it, the error lists them.'})
 
 export const drillFlags = {dir: runDirFlag}
 

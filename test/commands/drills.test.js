@@ -104,6 +104,9 @@ describe('chatdds cluster kill / pause / resume / restart / scale (detached clus
       const result = await runCli(['cluster', action, 'chat-9', '--dir', dir])
       assert.equal(result.code, 2, result.stderr)
       assert.match(oneLine(result.stderr), /has no instance chat-9; its instances are chat-1, chat-2, chat-3\./)
+      const none = await runCli(['cluster', action, '--dir', dir])
+      assert.equal(none.code, 2, none.stderr)
+      assert.match(oneLine(none.stderr), new RegExp(`Name the instance to ${action}: one of chat-1, chat-2, chat-3 \\(the cluster in `))
     })
   }
 

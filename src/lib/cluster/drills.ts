@@ -9,7 +9,7 @@ import {assertPortFree, MAX_INSTANCES, STOP_GRACE_MS} from './cluster.js'
 import {fetchReadyz} from './http.js'
 import {instanceStatus, type InstanceStatus} from './inspect.js'
 import {lastLogLines} from './logs.js'
-import {instanceName, instanceUrl, type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
+import {DEFAULT_RUN_DIR, instanceName, instanceUrl, type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
 import {isClusterInstance, processState, signal, waitForExit} from './processes.js'
 import {type ReadinessTarget, waitReady} from './readiness.js'
 import {maxDomain, renderRtpsIni, spdpParticipantCount} from './rtpsConfig.js'
@@ -57,21 +57,20 @@ const DEFAULT_TIMEOUT_MS = 60_000
 export function runningManifest(dir: string, bin = 'chatdds'): Manifest {
   const manifest = readManifest(dir)
   const {runDir} = runDirPaths(dir)
-  if (!manifest) throw new ChatddsError('ENOCLUSTER', `No cluster in ${runDir}; start one with \`${bin} cluster up --dir ${dir}\`, or give its --dir.`)
-  if (manifest.state === 'stopped')
-    throw new ChatddsError('ESTOPPED', `The cluster in ${runDir} is stopped (since ${manifest.stoppedAt}); start it with \`${bin} cluster up --dir ${dir}\`.`)
+  const up = `${bin} cluster up${dir === DEFAULT_RUN_DIR ? '' : ` --dir ${dir}`}`
+  if (!manifest) throw new ChatddsError('ENOCLUSTER', `No cluster in ${runDir}; start one with \`${up}\`, or give its --dir.`)
+  if (manifest.state === 'stopped') throw new ChatddsError('ESTOPPED', `The cluster in ${runDir} is stopped (since ${manifest.stoppedAt}); start it with \`${up}\`.`)
   if (manifest.state === 'starting')
     throw new ChatddsError('ESTARTING', `The cluster in ${runDir} is still starting; wait until \`${bin} cluster up\` says ready, then try again.`)
   return manifest
 }
 
-/** The record of instance `name`; exit 2 naming the valid names otherwise. */
-export function findInstance(manifest: Manifest, name: string): InstanceRecord {
+/** The record of instance `name`; exit 2 naming the valid names otherwise (`action` words the error for no name). */
+export function findInstance(manifest: Manifest, name: string | undefined, action = 'act on'): InstanceRecord {
+  const names = manifest.instances.map((candidate) => candidate.name).join(', ')
+  if (name === undefined) throw new ChatddsError('EUSAGE', `Name the instance to ${action}: one of ${names} (the cluster in ${manifest.runDir}).`, 2)
   const instance = manifest.instances.find((candidate) => candidate.name === name)
-  if (!instance) {
-    const names = manifest.instances.map((candidate) => candidate.name).join(', ')
-    throw new ChatddsError('EUSAGE', `The cluster in ${manifest.runDir} has no instance ${name}; its instances are ${names}.`, 2)
-  }
+  if (!instance) throw new ChatddsError('EUSAGE', `The cluster in ${manifest.runDir} has no instance ${name}; its instances are ${names}.`, 2)
   return instance
 }
 
@@ -92,9 +91,10 @@ function assertRunning(manifest: Manifest, instance: InstanceRecord, bin: string
 const dirFlag = (manifest: Manifest) => ` --dir ${manifest.runDir}`
 
 /** `cluster kill NAME`: SIGKILL, recorded in the manifest; the other instances keep running. */
-export async function killInstance(dir: string, name: string, {bin = 'chatdds'}: DrillOptions = {}): Promise<DrillResult> {
+export async function killInstance(dir: string, requested: string | undefined, {bin = 'chatdds'}: DrillOptions = {}): Promise<DrillResult> {
   const manifest = runningManifest(dir, bin)
-  const instance = findInstance(manifest, name)
+  const instance = findInstance(manifest, requested, 'kill')
+  const {name} = instance
   assertRunning(manifest, instance, bin)
   signal(instance.pid, 'SIGKILL')
   const left = await waitForExit([instance.pid], 5000)
@@ -106,9 +106,10 @@ export async function killInstance(dir: string, name: string, {bin = 'chatdds'}:
 }
 
 /** `cluster pause NAME` (SIGSTOP) and `cluster resume NAME` (SIGCONT). */
-export async function pauseInstance(dir: string, name: string, pause: boolean, {bin = 'chatdds'}: DrillOptions = {}): Promise<DrillResult> {
+export async function pauseInstance(dir: string, requested: string | undefined, pause: boolean, {bin = 'chatdds'}: DrillOptions = {}): Promise<DrillResult> {
   const manifest = runningManifest(dir, bin)
-  const instance = findInstance(manifest, name)
+  const instance = findInstance(manifest, requested, pause ? 'pause' : 'resume')
+  const {name} = instance
   assertRunning(manifest, instance, bin)
   const paused = () => processState(instance.pid) === 'T'
   const changed = paused() !== pause
@@ -197,10 +198,11 @@ function instanceNumber(name: string): number {
  * `cluster restart NAME`: stops it if it runs, starts a new `chatdds serve` with the same name, port, rtps.ini, log
  * (appended) and options, and waits until it is ready, which includes the history hand-over from its peers.
  */
-export async function restartInstance(dir: string, name: string, options: WaitOptions = {}): Promise<DrillResult> {
+export async function restartInstance(dir: string, requested: string | undefined, options: WaitOptions = {}): Promise<DrillResult> {
   const bin = options.bin ?? 'chatdds'
   const manifest = runningManifest(dir, bin)
-  const instance = findInstance(manifest, name)
+  const instance = findInstance(manifest, requested, 'restart')
+  const {name} = instance
   updateInstance(dir, name, (record) => ({...record, restartingAt: new Date().toISOString()}))
   let readyMs: number
   try {
