@@ -109,7 +109,6 @@ export async function killInstance(dir: string, requested: string | undefined, {
 export async function pauseInstance(dir: string, requested: string | undefined, pause: boolean, {bin = 'chatdds'}: DrillOptions = {}): Promise<DrillResult> {
   const manifest = runningManifest(dir, bin)
   const instance = findInstance(manifest, requested, pause ? 'pause' : 'resume')
-  const {name} = instance
   assertRunning(manifest, instance, bin)
   const paused = () => processState(instance.pid) === 'T'
   const changed = paused() !== pause
