@@ -85,7 +85,7 @@ export function statusReport(status: ClusterStatus): string {
     i.alive ? userList(i.users) : '-',
     i.messagesIn === undefined ? '-' : String(i.messagesIn),
     i.messagesOut === undefined ? '-' : String(i.messagesOut),
-    i.alive ? peerList(i.peers) : '-',
+    i.alive && i.state !== 'paused' ? peerList(i.peers) : '-', // a paused instance was not asked
   ])
   const alive = status.instances.filter((i) => i.alive).length
   return [
