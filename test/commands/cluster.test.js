@@ -49,6 +49,12 @@ function startNotReadyInstance(config) {
   return start(process.execPath, ['-e', server, 'serve', '--dds-config', config])
 }
 
+/** A process that looks like this cluster's `chatdds serve` and accepts connections but never answers: a hung instance. */
+function startHungInstance(config) {
+  const server = `require('node:net').createServer(() => {}).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`
+  return start(process.execPath, ['-e', server, 'serve', '--dds-config', config])
+}
+
 async function getJson(url) {
   const response = await fetch(url, {headers: {connection: 'close'}})
   return response.json()
@@ -265,7 +271,7 @@ describe('chatdds cluster', function () {
     })
   }
 
-  it('status tells an instance that does not answer (stopped) from one that answers 503 (not ready)', async () => {
+  it('status tells an instance that does not answer (hung) from a stopped one (paused) and one that answers 503 (not ready)', async () => {
     const base = await freeRange(2)
     const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(domain), '--base-port', String(base), '--dir', dir], {
       timeoutMs: READY_MS,
@@ -274,9 +280,15 @@ describe('chatdds cluster', function () {
     const manifest = JSON.parse(up.stdout)
     const notReady = startNotReadyInstance(manifest.config)
     const port = Number((await waitForOutput(notReady, (out) => /^\d+\n/.test(out))).trim())
+    const hung = startHungInstance(manifest.config)
+    const hungPort = Number((await waitForOutput(hung, (out) => /^\d+\n/.test(out))).trim())
     writeManifestOf(dir, {
       ...manifest,
-      instances: [...manifest.instances, {name: 'chat-3', port, url: `http://127.0.0.1:${port}/`, pid: notReady.pid, log: path.join(dir, 'chat-3.log')}],
+      instances: [
+        ...manifest.instances,
+        {name: 'chat-3', port, url: `http://127.0.0.1:${port}/`, pid: notReady.pid, log: path.join(dir, 'chat-3.log')},
+        {name: 'chat-4', port: hungPort, url: `http://127.0.0.1:${hungPort}/`, pid: hung.pid, log: path.join(dir, 'chat-4.log')},
+      ],
     })
     const stopped = manifest.instances[1]
     process.kill(stopped.pid, 'SIGSTOP')
@@ -287,15 +299,17 @@ describe('chatdds cluster', function () {
         JSON.parse(json.stdout).instances.map(({name, alive, ready, state}) => ({name, alive, ready, state})),
         [
           {name: 'chat-1', alive: true, ready: true, state: 'ready'},
-          {name: 'chat-2', alive: true, ready: false, state: 'no answer'},
+          {name: 'chat-2', alive: true, ready: false, state: 'paused'},
           {name: 'chat-3', alive: true, ready: false, state: 'not ready'},
+          {name: 'chat-4', alive: true, ready: false, state: 'no answer'},
         ],
       )
       const table = await runCli(['cluster', 'status', '--dir', dir])
       assert.equal(table.code, 0, table.stderr)
       assert.match(table.stdout, /^chat-1 +http:\S+ +\d+ +ready /m)
-      assert.match(table.stdout, /^chat-2 +http:\S+ +\d+ +no answer /m)
+      assert.match(table.stdout, /^chat-2 +http:\S+ +\d+ +paused /m)
       assert.match(table.stdout, /^chat-3 +http:\S+ +\d+ +not ready /m)
+      assert.match(table.stdout, /^chat-4 +http:\S+ +\d+ +no answer /m)
     } finally {
       process.kill(stopped.pid, 'SIGCONT')
     }

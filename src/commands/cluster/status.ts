@@ -10,7 +10,8 @@ export default class ClusterStatusCommand extends BaseCommand {
 websocket clients).
 
 STATE (and "state" in --json) is ready (/readyz answers 200), not ready (it answers 503: DDS or the history hand-over \
-is not done), no answer (the process runs but does not answer HTTP, e.g. stopped or hung) or dead.
+is not done), no answer (the process runs but does not answer HTTP, e.g. hung), paused (stopped by SIGSTOP, e.g. \
+\`cluster pause\`), killed (by \`cluster kill\`) or dead.
 
 Exit status is 0 whenever the status could be read, also when there is no cluster in --dir (it says so; with --json, \
 "found": false) or when instances are dead (STATE dead; "alive": false): status reports, it does not judge.`

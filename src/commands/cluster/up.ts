@@ -4,6 +4,7 @@ import {BaseCommand} from '../../cli/baseCommand.js'
 import {secondsFlag} from '../../cli/flags.js'
 import {type StopReason} from '../../cli/signals.js'
 import {
+  adoptedReport,
   Cluster,
   ClusterStartError,
   DEFAULT_RUN_DIR,
@@ -33,7 +34,8 @@ stops every instance (SIGTERM, SIGKILL after 2 s) and exits 0. Ctrl-C during sta
 instances started so far, says "interrupted" and exits 130 (SIGTERM: 143). If \`cluster up\` itself dies, even by SIGKILL, its \
 instances shut down too (they watch their IPC channel). An instance that dies while the cluster runs is reported at \
 once with its exit code and last log lines; the others keep running (kill one to see the rest carry on), and \
-\`cluster up\` exits 1 once no instance is left.
+\`cluster up\` exits 1 once no instance is left. Instances that \`cluster restart\` or \`cluster scale\` start are \
+adopted: their logs are followed and Ctrl-C stops them too.
 
 --detach returns once the cluster is ready and leaves it running; see \`cluster status\`, \`cluster logs\`, \`cluster down\`.
 
@@ -107,12 +109,13 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       this.logJson(manifest)
     } else {
       this.log(readyReport(manifest, flags.dir, false))
-      const names = manifest.instances.map((instance) => instance.name)
-      const width = Math.max(...names.map((name) => name.length))
-      cluster.on('line', (index, line) => this.log(logLine(names[index], index, width, line)))
+      const width = Math.max(...manifest.instances.map((instance) => instance.name.length))
+      // manifest.instances grows when `cluster scale` adds instances (the cluster adopts them).
+      cluster.on('line', (index, line) => this.log(logLine(manifest.instances[index].name, index, width, line)))
       cluster.follow()
     }
     cluster.on('exit', (index, exit) => this.logToStderr(exitReport(manifest.instances[index].name, exit, cluster.running)))
+    cluster.on('adopted', (_, instance, added) => this.logToStderr(adoptedReport(instance, added, cluster.running)))
     if ((await cluster.ended) === 'exited') this.error(`Every instance has exited; their logs are in ${manifest.runDir}.`, {exit: 1})
     return undefined
   }

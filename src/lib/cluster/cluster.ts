@@ -3,7 +3,7 @@ import {EventEmitter} from 'node:events'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {ChatddsError} from '../errors.js'
-import {fetchReadyz, type Readyz} from './http.js'
+import {type Readyz} from './http.js'
 import {lastLogLines, LogFollower} from './logs.js'
 import {initPki, issueIdentity} from '../security/pki.js'
 import {
@@ -18,15 +18,19 @@ import {
   writeManifest,
 } from './manifest.js'
 import {assertDomainFree} from './domainCheck.js'
-import {probeMesh} from './probe.js'
 import {writableRunDir} from './runDir.js'
-import {delay, isClusterInstance, isClusterProcess, processStartTime, signal} from './processes.js'
+import {isClusterInstance, isClusterProcess, processStartTime, signal, waitForExit} from './processes.js'
+import {waitReady} from './readiness.js'
 import {maxDomain, renderRtpsIni} from './rtpsConfig.js'
-import {type RunningInstance, spawnInstance} from './spawn.js'
+import {instanceSpec, type RunningInstance, spawnInstance} from './spawn.js'
 
 export const MAX_INSTANCES = 32
 /** Foreground stop: SIGTERM, then SIGKILL to whatever still runs after this long. */
 export const STOP_GRACE_MS = 2000
+/** How often a foreground `cluster up` reads the manifest for instances that `cluster restart` or `scale` started. */
+const ADOPT_POLL_MS = 500
+/** How long a `cluster restart` in progress keeps a foreground `cluster up` with no instance left from ending. */
+const RESTART_PENDING_MS = 120_000
 
 export interface ClusterOptions {
   instances: number
@@ -140,16 +144,22 @@ export type ClusterEnd = 'stopped' | 'exited'
  * A running cluster. `start()` resolves once every instance is ready and connected to every other;
  * afterwards `exit` reports an instance that died (the others keep running) and `line` streams
  * the logs once `follow()` was called. `stop()` ends every instance; `detach()` leaves them running.
+ * In the foreground it also adopts (`adopted`) the processes that `cluster restart` and `cluster scale` record in the
+ * manifest: it follows their logs, reports their exit and stops them with the rest.
  * `ended` resolves once the cluster is stopped, by `stop()` or because no instance is left.
  */
 export class Cluster extends EventEmitter<{
   progress: [status: string]
   line: [index: number, line: string]
   exit: [index: number, exit: InstanceExit]
+  adopted: [index: number, instance: InstanceRecord, added: boolean]
 }> {
   manifest?: Manifest
   private readonly children: RunningInstance[] = []
+  /** The current pid of each instance of `manifest` (children first, then adopted ones), and whether it has exited. */
+  private readonly pids: number[] = []
   private readonly exited: boolean[] = []
+  private adoptTimer?: NodeJS.Timeout
   private readonly aborter = new AbortController()
   private stopping?: Promise<void>
   private endedBy?: ClusterEnd
@@ -211,11 +221,12 @@ export class Cluster extends EventEmitter<{
         const name = instanceName(index)
         const port = basePort + index
         const log = paths.log(name)
-        const child = spawnInstance({name, port, domain, config: paths.config, log, detached: detach, security: security?.dir})
+        const child = spawnInstance(instanceSpec(manifest, {name, port, log}, {detached: detach}))
         this.children.push(child)
+        this.pids.push(child.pid)
         this.exited.push(false)
         manifest.instances.push({name, port, url: instanceUrl(port), pid: child.pid, log})
-        void child.exited.then((exit) => this.onExit(index, exit))
+        void child.exited.then((exit) => this.onExit(index, child.pid, exit))
       }
       writeManifest(manifest)
       const timeout = this.timeout(range)
@@ -235,6 +246,7 @@ export class Cluster extends EventEmitter<{
     manifest.state = 'running'
     manifest.readyMs = Date.now() - startedAt
     writeManifest(manifest)
+    if (!detach) this.adoptTimer = setInterval(() => this.adopt(), ADOPT_POLL_MS)
     return manifest as ReadyManifest
   }
 
@@ -248,6 +260,7 @@ export class Cluster extends EventEmitter<{
   /** Lets `cluster up --detach` exit while the instances keep running. */
   detach(): void {
     this.detached = true
+    clearInterval(this.adoptTimer)
     for (const child of this.children) child.unref()
   }
 
@@ -260,23 +273,73 @@ export class Cluster extends EventEmitter<{
 
   private async shutdown(): Promise<void> {
     this.aborter.abort()
-    const live = () => this.children.filter((_, index) => !this.exited[index])
-    const allExited = () => Promise.all(this.children.map((child) => child.exited))
-    // Unref'd bounds: once every instance is gone, nothing may keep `cluster up` alive until they expire.
-    const bound = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
-    for (const child of live()) signal(child.pid, 'SIGTERM')
-    await Promise.race([allExited(), bound(STOP_GRACE_MS)])
-    for (const child of live()) signal(child.pid, 'SIGKILL')
-    await Promise.race([allExited(), bound(1000)])
+    clearInterval(this.adoptTimer)
+    // The manifest on disk also names what `cluster restart` / `scale` started since the last poll.
+    const onDisk = this.children.length > 0 ? this.readOwnManifest() : undefined
+    const recorded = onDisk?.instances.filter((instance) => isClusterInstance(onDisk, instance)).map((instance) => instance.pid) ?? []
+    const live = [...new Set([...this.pids.filter((_, index) => !this.exited[index]), ...recorded])]
+    for (const pid of live) signal(pid, 'SIGTERM')
+    for (const pid of live) signal(pid, 'SIGCONT') // a paused instance handles its SIGTERM only once it runs
+    const stragglers = await waitForExit(live, STOP_GRACE_MS)
+    for (const pid of stragglers) signal(pid, 'SIGKILL')
+    await waitForExit(stragglers, 1000)
     this.follower?.stop()
     if (this.manifest && this.children.length > 0) {
       this.manifest.state = 'stopped'
       this.manifest.stoppedAt = new Date().toISOString()
-      writeManifest(this.manifest)
+      writeManifest({...(onDisk ?? this.manifest), state: 'stopped', stoppedAt: this.manifest.stoppedAt})
     }
   }
 
-  private onExit(index: number, exit: {code: number | null; signal: NodeJS.Signals | null}): void {
+  /** This cluster's manifest as on disk now, or undefined when it is unreadable or no longer ours. */
+  private readOwnManifest(): Manifest | undefined {
+    try {
+      const manifest = readManifest(this.options.dir)
+      return manifest?.clusterPid === process.pid ? manifest : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Takes over the processes that `cluster restart` / `scale` recorded in the manifest, and notices when they end. */
+  private adopt(): void {
+    const onDisk = this.readOwnManifest()
+    if (!onDisk || !this.manifest || this.stopping) return
+    for (const record of onDisk.instances) {
+      let index = this.manifest.instances.findIndex((instance) => instance.name === record.name)
+      const added = index === -1 || this.pids[index] === 0
+      if (index === -1) {
+        index = this.manifest.instances.push(record) - 1
+        this.pids.push(0)
+        this.exited.push(true)
+        this.follower?.add({file: record.log, offset: 0})
+      }
+      if (record.pid !== this.pids[index] && isClusterInstance(onDisk, record)) {
+        this.manifest.instances[index] = record
+        this.pids[index] = record.pid
+        this.exited[index] = false
+        this.emit('adopted', index, record, added)
+      }
+    }
+    const children = new Set(this.children.map((child) => child.pid))
+    for (const [index, pid] of this.pids.entries()) {
+      const instance = this.manifest.instances[index]
+      if (this.exited[index] || children.has(pid) || isClusterInstance(onDisk, instance)) continue
+      // Not our child, so no exit status: `cluster kill` is the only SIGKILL we know of.
+      const killed = onDisk.instances.find((record) => record.name === instance.name)?.killedAt !== undefined
+      this.onExit(index, pid, {code: null, signal: killed ? 'SIGKILL' : null})
+    }
+    if (this.running === 0 && !this.restartPending()) void this.stop('exited') // a restart of the last one failed
+  }
+
+  /** `cluster restart` is replacing an instance (recently enough): having no instance left is not the end yet. */
+  private restartPending(): boolean {
+    const since = Date.now() - RESTART_PENDING_MS
+    return this.readOwnManifest()?.instances.some((instance) => instance.restartingAt !== undefined && Date.parse(instance.restartingAt) > since) ?? false
+  }
+
+  private onExit(index: number, pid: number, exit: {code: number | null; signal: NodeJS.Signals | null}): void {
+    if (this.pids[index] !== pid || this.exited[index]) return // an earlier process of a restarted instance
     this.exited[index] = true
     if (this.stopping || this.detached || !this.manifest) return
     const instance = this.manifest.instances[index]
@@ -287,7 +350,7 @@ export class Cluster extends EventEmitter<{
     }
     this.follower?.poll() // its last lines come out before the report
     this.emit('exit', index, {...exit, lastLines})
-    if (this.running === 0) void this.stop('exited')
+    if (this.running === 0 && !this.restartPending()) void this.stop('exited')
   }
 
   private timeout(range: string): {timer: NodeJS.Timeout; expired: Promise<never>} {
@@ -325,37 +388,11 @@ export class Cluster extends EventEmitter<{
    * Connected to every other: each writer matched all N readers, and a probe through each instance reached every instance.
    */
   private async waitReady(): Promise<void> {
-    const {signal: abort} = this.aborter
-    const instances = this.manifest!.instances
-    await this.waitEveryReadyz()
-    this.probing = true
-    this.emit('progress', `probing: one message through each instance to every other`)
-    for (;;) {
-      try {
-        await probeMesh(instances, abort)
-        break
-      } catch (error) {
-        if (abort.aborted) throw error
-        await delay(250)
-      }
-    }
-    this.probing = false
-    // Checked again last, so that `cluster up` never returns "ready" while a /readyz says otherwise.
-    await this.waitEveryReadyz()
-  }
-
-  /** Until every /readyz answers 200 with matchedReaders >= N. */
-  private async waitEveryReadyz(): Promise<void> {
-    const {signal: abort} = this.aborter
-    const instances = this.manifest!.instances
-    const count = instances.length
-    for (;;) {
-      abort.throwIfAborted()
-      this.lastReadyz = await Promise.all(instances.map((instance) => fetchReadyz(instance.url, 1000)))
-      const ready = this.lastReadyz.filter((readyz) => readyz?.ready && readyz.matchedReaders >= count).length
-      this.emit('progress', `${ready}/${count} instances ready and matched with all ${count} DDS readers`)
-      if (ready === count) return
-      await delay(100)
-    }
+    await waitReady(this.manifest!.instances, {
+      signal: this.aborter.signal,
+      progress: (status) => this.emit('progress', status),
+      readyz: (answers) => (this.lastReadyz = answers),
+      probing: (on) => (this.probing = on),
+    })
   }
 }

@@ -6,7 +6,7 @@ import {ChatddsError} from '../errors.js'
 import {fetchMetrics, fetchReadyz, getText} from './http.js'
 import {readLogLines, LogFollower} from './logs.js'
 import {type InstanceRecord, type Manifest, readManifest, runDirPaths, writeManifest} from './manifest.js'
-import {delay, isAlive, isClusterInstance, isClusterProcess, terminate} from './processes.js'
+import {delay, isAlive, isClusterInstance, isClusterProcess, processState, terminate} from './processes.js'
 
 /** What `cluster status` shows of an instance's /metrics (parsed by parsePrometheus: labels summed). */
 export function metricsSummary(metrics: Map<string, number> | undefined): Pick<InstanceStatus, 'clients' | 'messagesIn' | 'messagesOut'> {
@@ -22,9 +22,10 @@ export const DOWN_GRACE_MS = 5000
 
 /**
  * What an instance is, as `cluster status` tells it: its /readyz answers 200 (ready) or 503 (not ready),
- * it does not answer HTTP at all (a stopped or hung process), or its pid is no longer this cluster's serve (dead).
+ * it does not answer HTTP at all (a hung process), it is stopped by SIGSTOP (paused: `cluster pause`), or its pid is no
+ * longer this cluster's serve (killed by `cluster kill`, or dead).
  */
-export type InstanceState = 'ready' | 'not ready' | 'no answer' | 'dead'
+export type InstanceState = 'ready' | 'not ready' | 'no answer' | 'paused' | 'killed' | 'dead'
 
 export interface InstanceStatus {
   name: string
@@ -45,6 +46,10 @@ export interface InstanceStatus {
   peers: string[]
   /** Names of the chatdds.v1 users in a room on this instance (GET /presence), sorted. */
   users?: string[]
+  /** When `cluster kill` ended it (until `cluster restart`). */
+  killedAt?: string
+  /** When `cluster restart` started its current process. */
+  restartedAt?: string
 }
 
 export interface ClusterStatus {
@@ -75,9 +80,12 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
   return {runDir, found: true, running: instances.some((i) => i.alive), state, mode, domain, startedAt, stoppedAt, ...security, instances}
 }
 
-async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Promise<InstanceStatus> {
-  const {name, url, port, pid} = instance
-  if (!isClusterInstance(manifest, instance)) return {name, url, port, pid, alive: false, ready: false, state: 'dead', peers: []}
+export async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Promise<InstanceStatus> {
+  const {name, url, port, pid, killedAt, restartedAt} = instance
+  const when = {...(killedAt ? {killedAt} : {}), ...(restartedAt ? {restartedAt} : {})}
+  if (!isClusterInstance(manifest, instance)) return {name, url, port, pid, alive: false, ready: false, state: killedAt ? 'killed' : 'dead', peers: [], ...when}
+  // A stopped process cannot answer; asking would only wait for the HTTP timeouts.
+  if (processState(pid) === 'T') return {name, url, port, pid, alive: true, ready: false, state: 'paused', peers: [], ...when}
   const [readyz, metrics, users] = await Promise.all([fetchReadyz(url), fetchMetrics(url), fetchUsers(url, name)])
   return {
     name,
@@ -92,6 +100,7 @@ async function instanceStatus(manifest: Manifest, instance: InstanceRecord): Pro
     matchedWriters: readyz?.matchedWriters,
     peers: readyz?.peers ?? [],
     users,
+    ...when,
   }
 }
 

@@ -47,6 +47,14 @@ export class LogFollower extends EventEmitter<{line: [index: number, line: strin
     this.decoders = logs.map(() => new StringDecoder('utf8'))
   }
 
+  /** Follows one more log (an instance added by `cluster scale`); its index is the next one. */
+  add(log: FollowedLog): void {
+    this.logs.push(log)
+    this.offsets.push(log.offset ?? fileSize(log.file))
+    this.partial.push('')
+    this.decoders.push(new StringDecoder('utf8'))
+  }
+
   start(): this {
     this.timer ??= setInterval(() => this.poll(), this.intervalMs)
     return this

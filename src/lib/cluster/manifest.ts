@@ -19,6 +19,12 @@ export interface InstanceRecord {
   pid: number
   /** Absolute path of the file that receives the instance's stdout and stderr. */
   log: string
+  /** `cluster kill` ended it at this time (cleared by `cluster restart`). */
+  killedAt?: string
+  /** The last `cluster restart` started the current pid at this time. */
+  restartedAt?: string
+  /** `cluster restart` is replacing its process (since this time): a foreground `cluster up` waits for the new one. */
+  restartingAt?: string
 }
 
 export interface Manifest {

@@ -43,12 +43,18 @@ export function logLine(name: string, index: number, width: number, line: string
 
 /** Stderr report of an instance that died while the cluster ran. */
 export function exitReport(name: string, exit: {code: number | null; signal: string | null; lastLines: string[]}, running: number): string {
-  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
+  const how = exit.signal ? `was killed by ${exit.signal}` : exit.code === null ? 'has exited' : `exited with code ${exit.code}`
   const rest = running > 0 ? `${running} instance${running === 1 ? ' keeps' : 's keep'} running.` : 'No instance is left.'
   return [
     errColor.red(`${name} ${how}. ${rest}`),
     ...(exit.lastLines.length > 0 ? [`Last log lines of ${name}:`, ...exit.lastLines.map((line) => `  ${line}`)] : []),
   ].join('\n')
+}
+
+/** Stderr line of a foreground `cluster up` that adopts an instance started by `cluster restart` or `cluster scale`. */
+export function adoptedReport(instance: {name: string; port: number; pid: number}, added: boolean, running: number): string {
+  const how = added ? `joined the cluster (\`cluster scale\`)` : `runs again (\`cluster restart\`)`
+  return `${instance.name} ${how} as pid ${instance.pid} on port ${instance.port}; ${running} instance${running === 1 ? '' : 's'} running.`
 }
 
 export function lastLinesReport(name: string, lines: string[]): string {
@@ -79,7 +85,7 @@ export function statusReport(status: ClusterStatus): string {
     i.alive ? userList(i.users) : '-',
     i.messagesIn === undefined ? '-' : String(i.messagesIn),
     i.messagesOut === undefined ? '-' : String(i.messagesOut),
-    i.alive ? peerList(i.peers) : '-',
+    i.alive && i.state !== 'paused' ? peerList(i.peers) : '-', // a paused instance was not asked
   ])
   const alive = status.instances.filter((i) => i.alive).length
   return [

@@ -2,6 +2,7 @@
 import {closeSync, openSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
+import type {InstanceRecord, Manifest} from './manifest.js'
 
 /** bin/run.js of this very installation, so the instances run the same chatdds as `cluster up`. */
 export const CLI_ENTRY = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
@@ -16,6 +17,18 @@ export interface InstanceSpec {
   detached: boolean
   /** `cluster up --secure`: the PKI directory; the instance joins as identity `name` of it. */
   security?: string
+  /** Append to the log (`cluster restart`) instead of starting it afresh. */
+  append?: boolean
+}
+
+/** The one definition of how a cluster's instance runs, shared by `cluster up`, `restart` and `scale`. */
+export function instanceSpec(
+  manifest: Pick<Manifest, 'domain' | 'config' | 'security'>,
+  instance: Pick<InstanceRecord, 'name' | 'port' | 'log'>,
+  options: {detached: boolean; append?: boolean},
+): InstanceSpec {
+  const {name, port, log} = instance
+  return {name, port, log, domain: manifest.domain, config: manifest.config, security: manifest.security?.dir, ...options}
 }
 
 export interface RunningInstance {
@@ -33,7 +46,7 @@ export function serveArgs(spec: InstanceSpec): string[] {
 
 export function spawnInstance(spec: InstanceSpec): RunningInstance {
   // stdout and stderr go straight to the log file: nothing is lost if `cluster up` dies, and no pipe can break.
-  const logFd = openSync(spec.log, 'w')
+  const logFd = openSync(spec.log, spec.append ? 'a' : 'w')
   // execa's types name only fds 1-9, but it hands any other fd number to child_process.spawn unchanged.
   const logTarget = logFd as 3
   let subprocess
