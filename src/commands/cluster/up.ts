@@ -1,6 +1,8 @@
 import {Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/baseCommand.js'
+import {rateLimitFlags, rateLimitOf} from '../../cli/rateFlags.js'
+import {rateLimitArgs} from '../../lib/chat/rateLimit.js'
 import {
   Cluster,
   ClusterStartError,
@@ -50,6 +52,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       command: '<%= config.bin %> <%= command.id %> --base-port 7100 --domain 11 --dir .chatdds/second --detach',
     },
     {description: 'Three instances with DDS Security (authenticated, encrypted)', command: '<%= config.bin %> <%= command.id %> --secure'},
+    {description: 'No per-client rate limit on any instance (benchmarks)', command: '<%= config.bin %> <%= command.id %> --rate-limit off'},
     {description: 'Start in the background and read the manifest', command: '<%= config.bin %> <%= command.id %> --detach --json | jq .instances'},
   ]
 
@@ -63,6 +66,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
     detach: Flags.boolean({description: 'Return once the cluster is ready and leave it running.'}),
     timeout: Flags.integer({description: 'Seconds to wait for the cluster to be ready.', default: 60, min: 1}),
     secure: Flags.boolean({description: 'DDS Security: a PKI in the run directory, an identity per instance and one for `chatdds spy --dir`.'}),
+    ...rateLimitFlags,
   }
 
   async run(): Promise<ReadyManifest | undefined> {
@@ -75,6 +79,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       detach: flags.detach,
       timeoutMs: flags.timeout * 1000,
       secure: flags.secure,
+      serveFlags: rateLimitArgs(rateLimitOf(flags)),
     }
     validateClusterOptions(options)
     const cluster = new Cluster(options)

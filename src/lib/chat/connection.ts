@@ -10,11 +10,11 @@ import {CloseCode, encodeFrame, SUBPROTOCOL, type ServerFrame} from '../wire/ind
 import type {ChatMetrics, ProtocolName} from './chatMetrics.js'
 import type {Identity} from '../tokens.js'
 import type {Logger} from './log.js'
-import {TokenBucket} from './rateLimit.js'
+import {TokenBucket, UNLIMITED} from './rateLimit.js'
 import {textFrame} from './wsFrame.js'
 
 export interface RateLimit {
-  /** Sustained frames per second per client. */
+  /** Sustained frames per second per client (rateLimit.ts UNLIMITED: no limit). */
   perSecond: number
   /** Frames a client may send at once. */
   burst: number
@@ -57,7 +57,8 @@ export class Connection {
   identity?: Identity
   /** Rooms this connection is a member of. */
   readonly rooms = new Set<string>()
-  readonly bucket: TokenBucket
+  /** Made at the first frame: an idle connection holds none. */
+  private bucket?: TokenBucket
   private readonly pauses = new Set<PauseReason>()
   private rateTimer?: NodeJS.Timeout
   private alive = true
@@ -75,7 +76,6 @@ export class Connection {
     this.protocol = ws.protocol === SUBPROTOCOL ? SUBPROTOCOL : 'plain'
     this.address = `${req.socket.remoteAddress}:${req.socket.remotePort}`
     this.name = name
-    this.bucket = new TokenBucket(options.rateLimit.perSecond, options.rateLimit.burst)
     ws.on('error', (error: Error & {code?: string}) => {
       const reason = WS_ERRORS[error.code ?? '']
       if (reason) {
@@ -127,19 +127,42 @@ export class Connection {
     this.ws.resume()
   }
 
+  /** Takes one frame's token; false when the client is over its rate (the frame is refused). */
+  tryTake(): boolean {
+    return this.limited() ? this.bucketOf().tryTake() : true
+  }
+
+  /** Takes one frame's token even into debt (a frame already read must not be lost); true when the client is now over its rate. */
+  take(): boolean {
+    if (!this.limited()) return false
+    const bucket = this.bucketOf()
+    bucket.take()
+    return bucket.empty
+  }
+
+  private limited(): boolean {
+    return this.options.rateLimit.perSecond !== UNLIMITED
+  }
+
+  private bucketOf(): TokenBucket {
+    this.bucket ??= new TokenBucket(this.options.rateLimit.perSecond, this.options.rateLimit.burst)
+    return this.bucket
+  }
+
   /** Stops reading a client over its rate until its bucket has a token again. */
   throttle(): void {
-    if (this.pauses.has('rate')) return
+    const bucket = this.bucket
+    if (!bucket || this.pauses.has('rate')) return
     this.options.metrics.rateLimited.inc({protocol: this.protocol})
     this.options.logger.debug(`Client ${this.address} is over ${this.options.rateLimit.perSecond} messages/s; pausing it`)
     this.pause('rate')
     const wake = () => {
       this.rateTimer = undefined
       if (this.closing) return
-      if (this.bucket.empty) this.rateTimer = setTimeout(wake, this.bucket.msUntilToken())
+      if (bucket.empty) this.rateTimer = setTimeout(wake, bucket.msUntilToken())
       else this.resume('rate')
     }
-    this.rateTimer = setTimeout(wake, this.bucket.msUntilToken())
+    this.rateTimer = setTimeout(wake, bucket.msUntilToken())
   }
 
   /** One heartbeat tick: pings, or terminates a client that did not answer the previous ping. */

@@ -40,8 +40,7 @@ export class PlainProtocol {
       return
     }
     // Every frame already read is written; a client over its rate is paused instead, so nothing is lost.
-    connection.bucket.take()
-    if (connection.bucket.empty) connection.throttle()
+    if (connection.take()) connection.throttle()
     metrics.messagesIn.inc({protocol: 'plain'})
     // Never read back as an envelope: a text that looks like one is written as what it is (wire/envelope.ts).
     this.context.publish(plainSample(data.toString()))

@@ -60,7 +60,7 @@ export class V1Protocol {
       return
     }
     const parsed = parseRequest(data.toString())
-    if (!connection.bucket.tryTake()) {
+    if (!connection.tryTake()) {
       this.context.metrics.rateLimited.inc({protocol: SUBPROTOCOL})
       const ref = parsed.ok ? parsed.request.ref : parsed.ref
       this.sendError(connection, 'rate_limited', `Over ${this.context.rateLimit.perSecond} frames per second; slow down and send it again.`, ref)

@@ -36,6 +36,8 @@ export interface ClusterOptions {
   timeoutMs: number
   /** DDS Security: a fresh PKI in the run directory, one identity per instance and one for tools (spy). */
   secure?: boolean
+  /** More `serve` flags for every instance (rateLimitArgs). */
+  serveFlags?: string[]
 }
 
 export interface InstanceExit {
@@ -203,7 +205,16 @@ export class Cluster extends EventEmitter<{
         const name = instanceName(index)
         const port = basePort + index
         const log = paths.log(name)
-        const child = spawnInstance({name, port, domain, config: paths.config, log, detached: detach, security: security?.dir})
+        const child = spawnInstance({
+          name,
+          port,
+          domain,
+          config: paths.config,
+          log,
+          detached: detach,
+          security: security?.dir,
+          serveFlags: this.options.serveFlags,
+        })
         this.children.push(child)
         this.exited.push(false)
         manifest.instances.push({name, port, url: instanceUrl(port), pid: child.pid, log})

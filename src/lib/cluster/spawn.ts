@@ -16,6 +16,8 @@ export interface InstanceSpec {
   detached: boolean
   /** `cluster up --secure`: the PKI directory; the instance joins as identity `name` of it. */
   security?: string
+  /** More `serve` flags, the same for every instance (`cluster up --rate-limit`). */
+  serveFlags?: string[]
 }
 
 export interface RunningInstance {
@@ -28,7 +30,8 @@ export interface RunningInstance {
 
 export function serveArgs(spec: InstanceSpec): string[] {
   const args = [CLI_ENTRY, 'serve', '--port', String(spec.port), '--name', spec.name, '--domain', String(spec.domain), '--dds-config', spec.config]
-  return spec.security === undefined ? args : [...args, '--dds-security', spec.security]
+  if (spec.security !== undefined) args.push('--dds-security', spec.security)
+  return [...args, ...(spec.serveFlags ?? [])]
 }
 
 export function spawnInstance(spec: InstanceSpec): RunningInstance {
