@@ -128,7 +128,7 @@ interface Core {
   presenceView(): PresenceView
   /** What the backend API reads and writes. */
   api: ApiCore
-  accept(ws: WebSocket, requestedName: string | null, req: http.IncomingMessage, identity?: Identity): void
+  accept(ws: WebSocket, requestedName: string | null, identity?: Identity): void
   close(): Promise<void>
 }
 
@@ -245,6 +245,11 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     closeGraceMs: options.closeGraceMs,
     logger,
     metrics,
+    closed(connection: Connection, code: number) {
+      v1.closed(connection)
+      hub.remove(connection)
+      if (logger.enabled('debug')) logger.debug(`Client ${connection.address} disconnected (${code}); ${hub.size} connected`)
+    },
   }
   const plain = new PlainProtocol({metrics, logger, publish})
   const v1 = new V1Protocol({
@@ -296,10 +301,10 @@ function assemble(bus: Bus, options: CoreOptions): Core {
         publish(encodeEnvelope({room, from, text, ts, origin: name}), (error, result) => done(error, result && {id: result.id, ts}))
       },
     },
-    accept(ws, requestedName, req, identity) {
+    accept(ws, requestedName, identity) {
       // With connect tokens the token decides the name; `?name=` is not read.
       const connectionName = identity ? identity.name : validName(requestedName, MAX_NAME_LENGTH) ? requestedName : 'anonymous'
-      const connection = new Connection(ws, req, connectionName, transport)
+      const connection = new Connection(ws, connectionName, transport)
       connection.identity = identity
       if (closed) {
         ws.close(CloseCode.GOING_AWAY, 'server shutting down')
@@ -320,12 +325,8 @@ function assemble(bus: Bus, options: CoreOptions): Core {
         ws.on('close', cancel)
       }
       hub.add(connection)
-      logger.debug(`Client ${connection.address} connected (${connection.protocol}); ${hub.size} connected`)
-      ws.on('close', (code) => {
-        v1.closed(connection)
-        hub.remove(connection)
-        logger.debug(`Client ${connection.address} disconnected (${code}); ${hub.size} connected`)
-      })
+      // Only at debug level: the address costs memory for as long as the connection lasts.
+      if (logger.enabled('debug')) logger.debug(`Client ${connection.address} connected (${connection.protocol}); ${hub.size} connected`)
       if (connection.protocol === SUBPROTOCOL) v1.accept(connection)
       else plain.accept(connection)
       if (publisher.busy) connection.pause('bus')
@@ -476,7 +477,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
         }
         socket.off('error', onSocketError)
         const requestedName = new URL(req.url ?? '/', 'http://localhost').searchParams.get('name')
-        wss.handleUpgrade(req, socket, head, (ws) => theCore.accept(ws, requestedName, req, verdict.identity))
+        wss.handleUpgrade(req, socket, head, (ws) => theCore.accept(ws, requestedName, verdict.identity))
       },
       (error: Error) => {
         logger.error(`Checking a websocket handshake: ${error.message}`)
