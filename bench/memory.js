@@ -7,7 +7,7 @@
 // external (Buffers, ArrayBuffers): the difference to the step before, divided by the connections opened in it. The
 // first step's RSS includes what V8's young generation grows by once under the load of connecting (≈ 20-30 MB, any
 // Node server); the later steps are what one more connection costs. Median of --runs runs, fresh servers each.
-// Usage: node bench/memory.js [--count 5000] [--batch 250] [--runs 3] [--json]   (npm run build first; needs 3 × count + 100
+// Usage: node bench/memory.js [--count 5000] [--batch 250] [--runs 3] [--node-args '--v8-flag …'] [--snapshots DIR] [--json]   (npm run build first; needs 3 × count + 100
 // file descriptors, ulimit -n)
 import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -25,6 +25,11 @@ const {values: args} = parseArgs({
     batch: {type: 'string', default: '250'},
     runs: {type: 'string', default: '3'},
     settle: {type: 'string', default: '1000'},
+    // V8 flags for both servers, for experiments: --node-args=--max-semi-space-size=1
+    'node-args': {type: 'string', default: ''},
+    // A heap snapshot of the chatdds server before and after the first plain step: node bench/heap-diff.js A B count
+    // (writing them grows the server's RSS: read only the heap column of such a run)
+    snapshots: {type: 'string'},
     json: {type: 'boolean', default: false},
   },
 })
@@ -51,7 +56,7 @@ function freePort() {
 async function startServer(nodeArgs, ready) {
   const port = await freePort()
   const probePort = await freePort()
-  const child = spawn(process.execPath, ['--expose-gc', '--import', probe, ...nodeArgs(port)], {
+  const child = spawn(process.execPath, ['--expose-gc', ...args['node-args'].split(' ').filter(Boolean), '--import', probe, ...nodeArgs(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {...process.env, MEMORY_PROBE_PORT: String(probePort)},
   })
@@ -98,8 +103,9 @@ const bareWs = () =>
   )
 
 /** Reads /proc for RSS (what the OS charges) and asks the probe for V8's figures after a full GC; the median of 3. */
-async function measure(server) {
+async function measure(server, snapshot) {
   await sleep(SETTLE_MS)
+  if (snapshot && args.snapshots) await fetch(`http://127.0.0.1:${server.probePort}/?file=${encodeURIComponent(path.resolve(args.snapshots, snapshot))}`)
   const readings = []
   for (let i = 0; i < 3; i++) {
     const usage = await (await fetch(`http://127.0.0.1:${server.probePort}/`)).json()
@@ -142,9 +148,9 @@ async function run() {
   const rows = {}
   const server = await chatdds()
   const sockets = []
-  const idle = await measure(server)
+  const idle = await measure(server, 'idle.heapsnapshot')
   await openMany(server.port, undefined, sockets)
-  const plain = await measure(server)
+  const plain = await measure(server, 'plain.heapsnapshot')
   await openMany(server.port, 'chatdds.v1', sockets)
   const v1 = await measure(server)
   await openMany(server.port, undefined, sockets)
