@@ -99,7 +99,16 @@ const bareWs = () =>
          ws.on('message', (data) => { for (const client of wss.clients) client.send(data.toString()) })
        })`,
     ],
-    (port) => new Promise((resolve) => net.connect(port, '127.0.0.1').on('connect', function () { this.destroy(); resolve(true) }).on('error', () => resolve(false))),
+    (port) =>
+      new Promise((resolve) =>
+        net
+          .connect(port, '127.0.0.1')
+          .on('connect', function () {
+            this.destroy()
+            resolve(true)
+          })
+          .on('error', () => resolve(false)),
+      ),
   )
 
 /** Reads /proc for RSS (what the OS charges) and asks the probe for V8's figures after a full GC; the median of 3. */
@@ -121,7 +130,9 @@ async function measure(server, snapshot) {
 
 function open(port, protocol) {
   return new Promise((resolve, reject) => {
-    const ws = protocol ? new WebSocket(`ws://127.0.0.1:${port}/`, protocol, {perMessageDeflate: false}) : new WebSocket(`ws://127.0.0.1:${port}/`, {perMessageDeflate: false})
+    const ws = protocol
+      ? new WebSocket(`ws://127.0.0.1:${port}/`, protocol, {perMessageDeflate: false})
+      : new WebSocket(`ws://127.0.0.1:${port}/`, {perMessageDeflate: false})
     ws.on('error', reject)
     // chatdds.v1: connected once the server's hello came.
     if (protocol) ws.once('message', () => resolve(ws))
@@ -178,7 +189,11 @@ try {
   const runs = []
   for (let i = 0; i < RUNS; i++) {
     runs.push(await run())
-    say(`run ${i + 1}: ${Object.entries(runs.at(-1)).map(([kind, {rss, heap}]) => `${kind} ${KB(rss)} / ${KB(heap)} KB`).join('; ')}`)
+    say(
+      `run ${i + 1}: ${Object.entries(runs.at(-1))
+        .map(([kind, {rss, heap}]) => `${kind} ${KB(rss)} / ${KB(heap)} KB`)
+        .join('; ')}`,
+    )
   }
   const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]
   const result = Object.keys(runs[0]).map((kind) => ({
@@ -192,7 +207,8 @@ try {
     console.log(`${COUNT} idle connections of each kind, median of ${RUNS} runs (node ${process.version})`)
     console.log('| connections | RSS per connection (range) | V8 heap used + external per connection |')
     console.log('|---|---|---|')
-    for (const {kind, rssBytes, heapBytes, rssRange} of result) console.log(`| ${kind} | ${KB(rssBytes)} KB (${KB(rssRange[0])}–${KB(rssRange[1])}) | ${KB(heapBytes)} KB |`)
+    for (const {kind, rssBytes, heapBytes, rssRange} of result)
+      console.log(`| ${kind} | ${KB(rssBytes)} KB (${KB(rssRange[0])}–${KB(rssRange[1])}) | ${KB(heapBytes)} KB |`)
   }
 } finally {
   for (const child of children) child.kill('SIGKILL')

@@ -3,11 +3,12 @@ import {Errors, Flags} from '@oclif/core'
 
 import {parseRatePerSecond} from '../lib/chat/rateLimit.js'
 
+// Not async: oclif awaits parse inside its own async parser, so a throw here is still a usage error (exit 2).
 const rateFlag = Flags.custom<number>({
-  async parse(input) {
+  parse(input) {
     const value = parseRatePerSecond(input)
     if (value === undefined) throw new Errors.CLIError(`${input} is not a rate; use frames per second (10000 or 10000/s), or off.`, {exit: 2})
-    return value
+    return Promise.resolve(value)
   },
 })
 

@@ -69,7 +69,22 @@ describe('serve --rate-limit', function () {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-rate-'))
     try {
       const base = await freePort()
-      const up = startCli(['cluster', 'up', '-n', '1', '--domain', String(randomDomain()), '--base-port', String(base), '--dir', dir, '--rate-limit', '5', '--rate-burst', '10'])
+      const up = startCli([
+        'cluster',
+        'up',
+        '-n',
+        '1',
+        '--domain',
+        String(randomDomain()),
+        '--base-port',
+        String(base),
+        '--dir',
+        dir,
+        '--rate-limit',
+        '5',
+        '--rate-burst',
+        '10',
+      ])
       await waitForOutput(up, (out) => out.includes('Ctrl-C stops the cluster'), 90_000)
       const {pongs, limited} = await flood(base, 30)
       assert.ok(limited > 0, 'no frame was rate limited')
