@@ -172,7 +172,7 @@ export class Cluster extends EventEmitter<{
   /** Resolves once the cluster is ready, or with undefined when `stop()` was called first. */
   async start(): Promise<ReadyManifest | undefined> {
     const startedAt = Date.now()
-    const {instances: count, basePort, domain, dir, detach} = this.options
+    const {instances: count, basePort, domain, dir, detach, serveFlags} = this.options
     validateClusterOptions(this.options)
     const paths = runDirPaths(dir)
     mkdirSync(paths.runDir, {recursive: true})
@@ -205,16 +205,7 @@ export class Cluster extends EventEmitter<{
         const name = instanceName(index)
         const port = basePort + index
         const log = paths.log(name)
-        const child = spawnInstance({
-          name,
-          port,
-          domain,
-          config: paths.config,
-          log,
-          detached: detach,
-          security: security?.dir,
-          serveFlags: this.options.serveFlags,
-        })
+        const child = spawnInstance({name, port, domain, config: paths.config, log, detached: detach, security: security?.dir, serveFlags})
         this.children.push(child)
         this.exited.push(false)
         manifest.instances.push({name, port, url: instanceUrl(port), pid: child.pid, log})
