@@ -1,7 +1,7 @@
 /** `serve` and `cluster up`: the per-client rate limit (server.ts DEFAULTS.rateLimit), a flooding client's bound. */
 import {Errors, Flags} from '@oclif/core'
 
-import {parseRatePerSecond} from '../lib/chat/rateLimit.js'
+import {parseRatePerSecond, UNLIMITED} from '../lib/chat/rateLimit.js'
 
 // Not async: oclif awaits parse inside its own async parser, so a throw here is still a usage error (exit 2).
 const rateFlag = Flags.custom<number>({
@@ -24,6 +24,6 @@ export const rateLimitFlags = {
 /** The server's `rateLimit` option from the flags: a burst of twice the rate unless --rate-burst says otherwise. */
 export function rateLimitOf(flags: {'rate-limit'?: number; 'rate-burst'?: number}): {perSecond?: number; burst?: number} {
   const perSecond = flags['rate-limit']
-  const burst = flags['rate-burst'] ?? (perSecond === undefined ? undefined : 2 * perSecond)
+  const burst = flags['rate-burst'] ?? (perSecond === undefined || perSecond === UNLIMITED ? undefined : 2 * perSecond)
   return {...(perSecond === undefined ? {} : {perSecond}), ...(burst === undefined ? {} : {burst})}
 }

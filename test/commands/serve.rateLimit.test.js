@@ -65,6 +65,20 @@ describe('serve --rate-limit', function () {
     assert.match(unwrap(stderr), /fast is not a rate; use frames per second \(10000 or 10000\/s\), or off\./)
   })
 
+  it('cluster up --rate-limit off: no limit on its instances', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-rate-'))
+    try {
+      const base = await freePort()
+      const up = startCli(['cluster', 'up', '-n', '1', '--domain', String(randomDomain()), '--base-port', String(base), '--dir', dir, '--rate-limit', 'off'])
+      await waitForOutput(up, (out) => out.includes('Ctrl-C stops the cluster'), 90_000)
+      assert.deepEqual(await flood(base, 25_000), {pongs: 25_000, limited: 0, open: true})
+      up.kill('SIGINT')
+      assert.equal((await up.exited).code, 0, up.output())
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it('cluster up --rate-limit 5 --rate-burst 10 gives every instance that limit', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'chatdds-rate-'))
     try {

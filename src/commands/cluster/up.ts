@@ -1,7 +1,7 @@
 import {Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/baseCommand.js'
-import {rateLimitFlags, rateLimitOf} from '../../cli/rateFlags.js'
+import {rateLimitFlags} from '../../cli/rateFlags.js'
 import {rateLimitArgs} from '../../lib/chat/rateLimit.js'
 import {
   Cluster,
@@ -79,7 +79,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       detach: flags.detach,
       timeoutMs: flags.timeout * 1000,
       secure: flags.secure,
-      serveFlags: rateLimitArgs(rateLimitOf(flags)),
+      serveFlags: rateLimitArgs({perSecond: flags['rate-limit'], burst: flags['rate-burst']}),
     }
     validateClusterOptions(options)
     const cluster = new Cluster(options)
