@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/baseCommand.js'
 import {ddsFlags, logLevelFlag} from '../cli/flags.js'
+import {rateLimitFlags, rateLimitOf} from '../cli/rateFlags.js'
 import {isStdoutOpen, stopped} from '../cli/signals.js'
 import {exposureWarning, loadSecurity} from '../lib/chat/auth.js'
 import {startInstance} from '../lib/chat/instance.js'
@@ -47,6 +48,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       command: '<%= config.bin %> <%= command.id %> --auth-secret "$SECRET" --api-key "$API_KEY"',
     },
     {description: 'With DDS Security, as identity chat-1 of the PKI in ./pki', command: '<%= config.bin %> <%= command.id %> --dds-security pki --name chat-1'},
+    {description: 'At most 50 frames/s per client, 100 at once', command: '<%= config.bin %> <%= command.id %> --rate-limit 50/s --rate-burst 100'},
     {
       description: 'Quiet, with a larger history and frame limit',
       command: '<%= config.bin %> <%= command.id %> -p 7002 --quiet --history 1000 --max-payload 1048576',
@@ -65,6 +67,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       default: 10_000,
       min: 0,
     }),
+    ...rateLimitFlags,
     'log-level': logLevelFlag({description: `Lowest level logged: ${LOG_LEVELS.join(', ')} [default: info].`, helpValue: LOG_LEVELS.join('|')}),
     quiet: Flags.boolean({char: 'q', description: 'Log warnings and errors only (--log-level warn).', exclusive: ['log-level']}),
     // ---- who may connect and publish (README, "Security") ----
@@ -111,6 +114,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       maxPayload: flags['max-payload'],
       historyDepth: flags.history,
       repairDepth: flags['repair-depth'],
+      rateLimit: rateLimitOf(flags),
       logger,
       security,
       onConfigWarning: (line) => this.logToStderr(timestamped(`warning: ${line}`)),

@@ -3,6 +3,8 @@ import {Flags, ux} from '@oclif/core'
 import {BaseCommand} from '../../cli/baseCommand.js'
 import {secondsFlag} from '../../cli/flags.js'
 import {type StopReason} from '../../cli/signals.js'
+import {rateLimitFlags} from '../../cli/rateFlags.js'
+import {rateLimitArgs} from '../../lib/chat/rateLimit.js'
 import {
   adoptedReport,
   Cluster,
@@ -60,6 +62,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       command: '<%= config.bin %> <%= command.id %> --base-port 7100 --domain 11 --dir .chatdds/second --detach',
     },
     {description: 'Three instances with DDS Security (authenticated, encrypted)', command: '<%= config.bin %> <%= command.id %> --secure'},
+    {description: 'No per-client rate limit on any instance (benchmarks)', command: '<%= config.bin %> <%= command.id %> --rate-limit off'},
     {description: 'Start in the background and read the manifest', command: '<%= config.bin %> <%= command.id %> --detach --json | jq .instances'},
   ]
 
@@ -74,6 +77,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
     timeout: secondsFlag({description: 'Seconds to wait for the cluster to be ready (decimals allowed).', default: 60}),
     force: Flags.boolean({description: 'Start even when other chatdds instances already use the DDS domain (this cluster then merges with them).'}),
     secure: Flags.boolean({description: 'DDS Security: a PKI in the run directory, an identity per instance and one for `chatdds spy --dir`.'}),
+    ...rateLimitFlags,
   }
 
   async run(): Promise<ReadyManifest | undefined> {
@@ -87,6 +91,7 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
       timeoutMs: flags.timeout * 1000,
       secure: flags.secure,
       force: flags.force,
+      serveFlags: rateLimitArgs({perSecond: flags['rate-limit'], burst: flags['rate-burst']}),
     }
     validateClusterOptions(options)
     const cluster = new Cluster(options)

@@ -3,18 +3,17 @@
  * resuming reads, the heartbeat, the slow-consumer bounds and the close grace. It knows nothing of
  * the protocol spoken over it.
  */
-import type http from 'node:http'
 import type {Socket} from 'node:net'
 import {WebSocket} from 'ws'
 import {CloseCode, encodeFrame, SUBPROTOCOL, type ServerFrame} from '../wire/index.js'
 import type {ChatMetrics, ProtocolName} from './chatMetrics.js'
 import type {Identity} from '../tokens.js'
 import type {Logger} from './log.js'
-import {TokenBucket} from './rateLimit.js'
+import {TokenBucket, UNLIMITED} from './rateLimit.js'
 import {textFrame} from './wsFrame.js'
 
 export interface RateLimit {
-  /** Sustained frames per second per client. */
+  /** Sustained frames per second per client (rateLimit.ts UNLIMITED: no limit). */
   perSecond: number
   /** Frames a client may send at once. */
   burst: number
@@ -38,10 +37,21 @@ export interface TransportOptions {
   closeGraceMs: number
   logger: Logger
   metrics: ChatMetrics
+  /** The client is gone (one function for every connection: no closure per connection). */
+  closed?: (connection: Connection, code: number) => void
 }
 
 /** Why reading is paused: the DDS writer is full, or the client is over its rate. */
 export type PauseReason = 'bus' | 'rate'
+/** The pause reasons as bits of one number: no Set per connection. */
+const PAUSE_BIT: Record<PauseReason, number> = {bus: 1, rate: 2}
+
+/** What a protocol handler (plainProtocol.ts, v1Protocol.ts) is given of every frame a client sends. */
+export interface FrameHandler {
+  onFrame(connection: Connection, data: Buffer, isBinary: boolean): void
+}
+
+const NO_ROOMS: ReadonlySet<string> = new Set()
 
 const WS_ERRORS: Record<string, {metric: string; text: (maxPayload: number) => string}> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: {metric: 'too_large', text: (max) => `frame over --max-payload ${max} bytes (${CloseCode.MESSAGE_TOO_BIG})`},
@@ -50,15 +60,19 @@ const WS_ERRORS: Record<string, {metric: string; text: (maxPayload: number) => s
 
 export class Connection {
   readonly protocol: ProtocolName
-  /** `host:port` of the peer, for log lines. */
-  readonly address: string
+  /** `host:port` of the peer once a log line asked for it (asking makes Node keep an object on the socket). */
+  private peer?: string
   name: string
   /** Who its connect token says it is (connect tokens on); the token decides its name and rooms. */
   identity?: Identity
-  /** Rooms this connection is a member of. */
-  readonly rooms = new Set<string>()
-  readonly bucket: TokenBucket
-  private readonly pauses = new Set<PauseReason>()
+  /** Speaks the connection's protocol; set once by the protocol's accept(). */
+  handler?: FrameHandler
+  /** Made at the first join: most connections (every plain one) are in no room of their own. */
+  private roomSet?: Set<string>
+  /** Made at the first frame: an idle connection holds none. */
+  private bucket?: TokenBucket
+  /** PAUSE_BIT of each reason it is paused for. */
+  private pauses = 0
   private rateTimer?: NodeJS.Timeout
   private alive = true
   /** When bufferedAmount went over softBytes (undefined while under). */
@@ -68,14 +82,11 @@ export class Connection {
 
   constructor(
     readonly ws: WebSocket,
-    req: http.IncomingMessage,
     name: string,
     private readonly options: TransportOptions,
   ) {
     this.protocol = ws.protocol === SUBPROTOCOL ? SUBPROTOCOL : 'plain'
-    this.address = `${req.socket.remoteAddress}:${req.socket.remotePort}`
     this.name = name
-    this.bucket = new TokenBucket(options.rateLimit.perSecond, options.rateLimit.burst)
     ws.on('error', (error: Error & {code?: string}) => {
       const reason = WS_ERRORS[error.code ?? '']
       if (reason) {
@@ -86,11 +97,39 @@ export class Connection {
       }
     })
     ws.on('pong', () => (this.alive = true))
-    ws.on('close', () => this.stopTimers())
+    // ws's binaryType is 'nodebuffer' (its default): every message is one Buffer.
+    ws.on('message', (data, isBinary) => this.handler?.onFrame(this, data as Buffer, isBinary))
+    ws.on('close', (code: number) => {
+      this.stopTimers()
+      this.options.closed?.(this, code)
+    })
+  }
+
+  /** `host:port` of the peer, for log lines (while the socket is open, or once asked before). */
+  get address(): string {
+    const socket = socketOf(this.ws)
+    this.peer ??= socket?.remotePort === undefined ? undefined : `${socket.remoteAddress}:${socket.remotePort}`
+    return this.peer ?? 'at an unknown address'
+  }
+
+  /** Rooms this connection is a member of. */
+  get rooms(): ReadonlySet<string> {
+    return this.roomSet ?? NO_ROOMS
+  }
+
+  addRoom(room: string): void {
+    ;(this.roomSet ??= new Set()).add(room)
+  }
+
+  /** False when it was not in the room. */
+  removeRoom(room: string): boolean {
+    if (!this.roomSet?.delete(room)) return false
+    if (this.roomSet.size === 0) this.roomSet = undefined
+    return true
   }
 
   get paused(): boolean {
-    return this.pauses.size > 0
+    return this.pauses !== 0
   }
 
   /**
@@ -118,28 +157,53 @@ export class Connection {
   }
 
   pause(reason: PauseReason): void {
-    if (this.pauses.size === 0) this.ws.pause()
-    this.pauses.add(reason)
+    if (this.pauses === 0) this.ws.pause()
+    this.pauses |= PAUSE_BIT[reason]
   }
 
   resume(reason: PauseReason): void {
-    if (!this.pauses.delete(reason) || this.pauses.size > 0) return
-    this.ws.resume()
+    const bit = PAUSE_BIT[reason]
+    if ((this.pauses & bit) === 0) return
+    this.pauses &= ~bit
+    if (this.pauses === 0) this.ws.resume()
+  }
+
+  /** Takes one frame's token; false when the client is over its rate (the frame is refused). */
+  tryTake(): boolean {
+    return this.limited() ? this.bucketOf().tryTake() : true
+  }
+
+  /** Takes one frame's token even into debt (a frame already read must not be lost); true when the client is now over its rate. */
+  take(): boolean {
+    if (!this.limited()) return false
+    const bucket = this.bucketOf()
+    bucket.take()
+    return bucket.empty
+  }
+
+  private limited(): boolean {
+    return this.options.rateLimit.perSecond !== UNLIMITED
+  }
+
+  private bucketOf(): TokenBucket {
+    this.bucket ??= new TokenBucket(this.options.rateLimit.perSecond, this.options.rateLimit.burst)
+    return this.bucket
   }
 
   /** Stops reading a client over its rate until its bucket has a token again. */
   throttle(): void {
-    if (this.pauses.has('rate')) return
+    const bucket = this.bucket
+    if (!bucket || (this.pauses & PAUSE_BIT.rate) !== 0) return
     this.options.metrics.rateLimited.inc({protocol: this.protocol})
     this.options.logger.debug(`Client ${this.address} is over ${this.options.rateLimit.perSecond} messages/s; pausing it`)
     this.pause('rate')
     const wake = () => {
       this.rateTimer = undefined
       if (this.closing) return
-      if (this.bucket.empty) this.rateTimer = setTimeout(wake, this.bucket.msUntilToken())
+      if (bucket.empty) this.rateTimer = setTimeout(wake, bucket.msUntilToken())
       else this.resume('rate')
     }
-    this.rateTimer = setTimeout(wake, this.bucket.msUntilToken())
+    this.rateTimer = setTimeout(wake, bucket.msUntilToken())
   }
 
   /** One heartbeat tick: pings, or terminates a client that did not answer the previous ping. */
@@ -174,7 +238,7 @@ export class Connection {
     if (this.closing) return
     this.closing = true
     // Read again so that the client's close frame can arrive.
-    this.pauses.clear()
+    this.pauses = 0
     if (this.rateTimer) clearTimeout(this.rateTimer)
     this.ws.resume()
     this.ws.close(code, reason)

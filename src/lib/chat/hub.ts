@@ -59,7 +59,7 @@ export class Hub {
   }
 
   join(connection: Connection, room: string): void {
-    connection.rooms.add(room)
+    connection.addRoom(room)
     let members = this.rooms.get(room)
     if (!members) this.rooms.set(room, (members = new Set()))
     members.add(connection)
@@ -67,7 +67,7 @@ export class Hub {
 
   /** False when the connection was not in the room. */
   leave(connection: Connection, room: string): boolean {
-    if (!connection.rooms.delete(room)) return false
+    if (!connection.removeRoom(room)) return false
     const members = this.rooms.get(room)
     members?.delete(connection)
     if (members?.size === 0) this.rooms.delete(room)

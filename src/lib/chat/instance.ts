@@ -8,7 +8,7 @@ import {MAX_NAME_LENGTH} from '../wire/index.js'
 import {HAND_OVER_DEFAULTS, type HandOverTiming} from './handover.js'
 import type {SecurityOptions} from './auth.js'
 import type {Logger} from './log.js'
-import {DEFAULTS, startChatServer, type ChatServer} from './server.js'
+import {DEFAULTS, startChatServer, type ChatServer, type RateLimit} from './server.js'
 
 export interface InstanceOptions {
   port: number
@@ -29,6 +29,8 @@ export interface InstanceOptions {
   historyDepth?: number
   /** Messages kept per writer for repairs (server.ts DEFAULTS.repairDepth). */
   repairDepth?: number
+  /** Per-client rate limit (server.ts DEFAULTS.rateLimit). */
+  rateLimit?: Partial<RateLimit>
   logger: Logger
   /** Connect tokens, Origin policy, API key (auth.ts). */
   security?: SecurityOptions
@@ -127,6 +129,7 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
       maxPayload: options.maxPayload,
       historyDepth: options.historyDepth,
       repairDepth: options.repairDepth,
+      rateLimit: options.rateLimit,
       logger,
       security: options.security,
       handOver,

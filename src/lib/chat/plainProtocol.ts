@@ -5,7 +5,7 @@
  */
 import {CloseCode, DEFAULT_ROOM, plainSample} from '../wire/index.js'
 import type {ChatMetrics} from './chatMetrics.js'
-import type {Connection} from './connection.js'
+import type {Connection, FrameHandler} from './connection.js'
 import type {Logger} from './log.js'
 
 export interface PlainContext {
@@ -15,15 +15,14 @@ export interface PlainContext {
   publish(message: string): void
 }
 
-export class PlainProtocol {
+export class PlainProtocol implements FrameHandler {
   constructor(private readonly context: PlainContext) {}
 
   accept(connection: Connection): void {
-    // ws's binaryType is 'nodebuffer' (its default): every message is one Buffer.
-    connection.ws.on('message', (data, isBinary) => this.onFrame(connection, data as Buffer, isBinary))
+    connection.handler = this
   }
 
-  private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
+  onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
     if (connection.closing) return
     const {metrics, logger} = this.context
     if (isBinary) {
@@ -40,8 +39,7 @@ export class PlainProtocol {
       return
     }
     // Every frame already read is written; a client over its rate is paused instead, so nothing is lost.
-    connection.bucket.take()
-    if (connection.bucket.empty) connection.throttle()
+    if (connection.take()) connection.throttle()
     metrics.messagesIn.inc({protocol: 'plain'})
     // Never read back as an envelope: a text that looks like one is written as what it is (wire/envelope.ts).
     this.context.publish(plainSample(data.toString()))

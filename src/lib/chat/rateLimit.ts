@@ -44,3 +44,23 @@ export class TokenBucket {
     return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000)
   }
 }
+
+/** `--rate-limit off`: no limit (Centrifugo's and AnyCable's default). */
+export const UNLIMITED = Number.POSITIVE_INFINITY
+
+/** `10000`, `10000/s` or `off`; undefined when it is none of them. */
+export function parseRatePerSecond(input: string): number | undefined {
+  const text = input.trim().toLowerCase()
+  if (text === 'off') return UNLIMITED
+  const match = /^(\d+)(?:\/s)?$/.exec(text)
+  const value = match ? Number(match[1]) : Number.NaN
+  return Number.isSafeInteger(value) && value >= 1 ? value : undefined
+}
+
+/** The serve flags that give `rateLimit` (cluster up forwards them to every instance). */
+export function rateLimitArgs(rateLimit: {perSecond?: number; burst?: number}): string[] {
+  const args: string[] = []
+  if (rateLimit.perSecond !== undefined) args.push('--rate-limit', rateLimit.perSecond === UNLIMITED ? 'off' : String(rateLimit.perSecond))
+  if (rateLimit.burst !== undefined) args.push('--rate-burst', String(rateLimit.burst))
+  return args
+}

@@ -44,7 +44,7 @@ export interface ChatServerOptions {
   /** The bus, or a factory called once the port is bound. The server closes it. */
   bus: Bus | BusFactory
   logger?: Logger
-  /** Default 1000 frames/s, burst 2000. */
+  /** Frames per second and burst per client; default 10,000/s, burst 20,000 (perSecond UNLIMITED: none). */
   rateLimit?: Partial<RateLimit>
   /** Default: closed when over 4 MiB unsent for 5 s, or over 16 MiB at once; checked every second. */
   slowConsumer?: Partial<SlowConsumerLimits>
@@ -104,7 +104,9 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   maxPayload: 65_536,
   historyDepth: 100,
-  rateLimit: {perSecond: 1000, burst: 2000} satisfies RateLimit,
+  // Well above any one person's or bot's burst (a 20,000-message benchmark sender is never paused); it only bounds a
+  // flooding client's share of its instance. Centrifugo and AnyCable have no limit unless one is configured.
+  rateLimit: {perSecond: 10_000, burst: 20_000} satisfies RateLimit,
   slowConsumer: {softBytes: 4 * 1024 * 1024, softMs: 5000, hardBytes: 16 * 1024 * 1024, checkIntervalMs: 1000} satisfies SlowConsumerLimits,
   heartbeatMs: 30_000,
   closeGraceMs: 5000,
@@ -126,7 +128,7 @@ interface Core {
   presenceView(): PresenceView
   /** What the backend API reads and writes. */
   api: ApiCore
-  accept(ws: WebSocket, requestedName: string | null, req: http.IncomingMessage, identity?: Identity): void
+  accept(ws: WebSocket, requestedName: string | null, identity?: Identity): void
   close(): Promise<void>
 }
 
@@ -243,6 +245,11 @@ function assemble(bus: Bus, options: CoreOptions): Core {
     closeGraceMs: options.closeGraceMs,
     logger,
     metrics,
+    closed(connection: Connection, code: number) {
+      v1.closed(connection)
+      hub.remove(connection)
+      if (logger.enabled('debug')) logger.debug(`Client ${connection.address} disconnected (${code}); ${hub.size} connected`)
+    },
   }
   const plain = new PlainProtocol({metrics, logger, publish})
   const v1 = new V1Protocol({
@@ -294,10 +301,10 @@ function assemble(bus: Bus, options: CoreOptions): Core {
         publish(encodeEnvelope({room, from, text, ts, origin: name}), (error, result) => done(error, result && {id: result.id, ts}))
       },
     },
-    accept(ws, requestedName, req, identity) {
+    accept(ws, requestedName, identity) {
       // With connect tokens the token decides the name; `?name=` is not read.
       const connectionName = identity ? identity.name : validName(requestedName, MAX_NAME_LENGTH) ? requestedName : 'anonymous'
-      const connection = new Connection(ws, req, connectionName, transport)
+      const connection = new Connection(ws, connectionName, transport)
       connection.identity = identity
       if (closed) {
         ws.close(CloseCode.GOING_AWAY, 'server shutting down')
@@ -318,12 +325,8 @@ function assemble(bus: Bus, options: CoreOptions): Core {
         ws.on('close', cancel)
       }
       hub.add(connection)
-      logger.debug(`Client ${connection.address} connected (${connection.protocol}); ${hub.size} connected`)
-      ws.on('close', (code) => {
-        v1.closed(connection)
-        hub.remove(connection)
-        logger.debug(`Client ${connection.address} disconnected (${code}); ${hub.size} connected`)
-      })
+      // Only at debug level: the address costs memory for as long as the connection lasts.
+      if (logger.enabled('debug')) logger.debug(`Client ${connection.address} connected (${connection.protocol}); ${hub.size} connected`)
       if (connection.protocol === SUBPROTOCOL) v1.accept(connection)
       else plain.accept(connection)
       if (publisher.busy) connection.pause('bus')
@@ -474,7 +477,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
         }
         socket.off('error', onSocketError)
         const requestedName = new URL(req.url ?? '/', 'http://localhost').searchParams.get('name')
-        wss.handleUpgrade(req, socket, head, (ws) => theCore.accept(ws, requestedName, req, verdict.identity))
+        wss.handleUpgrade(req, socket, head, (ws) => theCore.accept(ws, requestedName, verdict.identity))
       },
       (error: Error) => {
         logger.error(`Checking a websocket handshake: ${error.message}`)

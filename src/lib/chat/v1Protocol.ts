@@ -17,7 +17,7 @@ import {
   type Request,
 } from '../wire/index.js'
 import type {ChatMetrics} from './chatMetrics.js'
-import type {Connection, RateLimit} from './connection.js'
+import type {Connection, FrameHandler, RateLimit} from './connection.js'
 import type {History} from './history.js'
 import type {Hub} from './hub.js'
 import type {ClusterPresence} from './presence.js'
@@ -39,12 +39,11 @@ export interface V1Context {
   publish(message: string, done: PublishCallback): void
 }
 
-export class V1Protocol {
+export class V1Protocol implements FrameHandler {
   constructor(private readonly context: V1Context) {}
 
   accept(connection: Connection): void {
-    // ws's binaryType is 'nodebuffer' (its default): every message is one Buffer.
-    connection.ws.on('message', (data, isBinary) => this.onFrame(connection, data as Buffer, isBinary))
+    connection.handler = this
     connection.send(this.hello(connection))
   }
 
@@ -53,14 +52,14 @@ export class V1Protocol {
     for (const room of [...connection.rooms]) this.leave(connection, room)
   }
 
-  private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
+  onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
     if (connection.closing) return
     if (isBinary) {
       this.sendError(connection, 'bad_request', 'Binary frames are not supported; send JSON text frames.')
       return
     }
     const parsed = parseRequest(data.toString())
-    if (!connection.bucket.tryTake()) {
+    if (!connection.tryTake()) {
       this.context.metrics.rateLimited.inc({protocol: SUBPROTOCOL})
       const ref = parsed.ok ? parsed.request.ref : parsed.ref
       this.sendError(connection, 'rate_limited', `Over ${this.context.rateLimit.perSecond} frames per second; slow down and send it again.`, ref)

@@ -44,6 +44,8 @@ export interface ClusterOptions {
   secure?: boolean
   /** Start even when other chatdds instances already use the DDS domain (they merge with this cluster). */
   force?: boolean
+  /** More `serve` flags for every instance (rateLimitArgs). */
+  serveFlags?: string[]
 }
 
 export interface InstanceExit {
@@ -184,7 +186,7 @@ export class Cluster extends EventEmitter<{
   /** Resolves once the cluster is ready, or with undefined when `stop()` was called first. */
   async start(): Promise<ReadyManifest | undefined> {
     const startedAt = Date.now()
-    const {instances: count, basePort, domain, dir, detach} = this.options
+    const {instances: count, basePort, domain, dir, detach, serveFlags} = this.options
     validateClusterOptions(this.options)
     const paths = runDirPaths(dir)
     writableRunDir(paths.runDir, () => mkdirSync(paths.runDir, {recursive: true}))
@@ -212,6 +214,7 @@ export class Cluster extends EventEmitter<{
       state: 'starting',
       instances: [],
       ...(security ? {security} : {}),
+      ...(serveFlags?.length ? {serveFlags} : {}),
     }
     this.manifest = manifest
     const failed = new Promise<never>((_, reject) => (this.failStart = reject))

@@ -46,6 +46,8 @@ export interface Manifest {
   instances: InstanceRecord[]
   /** `cluster up --secure`: the PKI every instance joins with, and the identity issued for spy and other tools. */
   security?: ManifestSecurity
+  /** More `serve` flags every instance runs with (`cluster up --rate-limit`), kept for `cluster restart` and `scale`. */
+  serveFlags?: string[]
 }
 
 export interface ManifestSecurity {

@@ -17,18 +17,20 @@ export interface InstanceSpec {
   detached: boolean
   /** `cluster up --secure`: the PKI directory; the instance joins as identity `name` of it. */
   security?: string
+  /** More `serve` flags, the same for every instance (`cluster up --rate-limit`). */
+  serveFlags?: string[]
   /** Append to the log (`cluster restart`) instead of starting it afresh. */
   append?: boolean
 }
 
 /** The one definition of how a cluster's instance runs, shared by `cluster up`, `restart` and `scale`. */
 export function instanceSpec(
-  manifest: Pick<Manifest, 'domain' | 'config' | 'security'>,
+  manifest: Pick<Manifest, 'domain' | 'config' | 'security' | 'serveFlags'>,
   instance: Pick<InstanceRecord, 'name' | 'port' | 'log'>,
   options: {detached: boolean; append?: boolean},
 ): InstanceSpec {
   const {name, port, log} = instance
-  return {name, port, log, domain: manifest.domain, config: manifest.config, security: manifest.security?.dir, ...options}
+  return {name, port, log, domain: manifest.domain, config: manifest.config, security: manifest.security?.dir, serveFlags: manifest.serveFlags, ...options}
 }
 
 export interface RunningInstance {
@@ -41,7 +43,8 @@ export interface RunningInstance {
 
 export function serveArgs(spec: InstanceSpec): string[] {
   const args = [CLI_ENTRY, 'serve', '--port', String(spec.port), '--name', spec.name, '--domain', String(spec.domain), '--dds-config', spec.config]
-  return spec.security === undefined ? args : [...args, '--dds-security', spec.security]
+  if (spec.security !== undefined) args.push('--dds-security', spec.security)
+  return [...args, ...(spec.serveFlags ?? [])]
 }
 
 export function spawnInstance(spec: InstanceSpec): RunningInstance {
