@@ -173,6 +173,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   const metrics = createChatMetrics({
     clients: (protocol) => hub.count(protocol),
     pausedClients: () => hub.pausedCount,
+    rooms: () => hub.roomCount,
     matchedReaders: () => (closed ? 0 : bus.status().matchedReaders),
     matchedWriters: () => (closed ? 0 : bus.status().matchedWriters),
     samplesWritten: () => publisher.written,

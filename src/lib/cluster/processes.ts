@@ -28,6 +28,11 @@ function procStat(pid: number): {state: string; startTime: number} | undefined {
   }
 }
 
+/** The state letter of `pid` in /proc/PID/stat (R, S, T when stopped by SIGSTOP, Z…), undefined when unknown. */
+export function processState(pid: number): string | undefined {
+  return procStat(pid)?.state
+}
+
 /** Start time of `pid` in clock ticks after boot (Linux), undefined elsewhere. */
 export function processStartTime(pid: number): number | undefined {
   return procStat(pid)?.startTime
