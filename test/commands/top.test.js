@@ -1,35 +1,16 @@
 // End to end: `chatdds cluster top --once [--json]` against a real `cluster up -n 2 --detach` with known clients and messages.
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isClusterInstance} from '../../dist/lib/cluster/processes.js'
+import {freeRange} from '../clusterSupport.js'
 import {eventually, killAll, randomDomain, runCli} from '../helpers.js'
 import {openSocket, unwrap} from './serveSupport.js'
 
 const READY_MS = 90_000
 const SENT = 5
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', () => resolve(false))
-    server.listen({port, host: '127.0.0.1', exclusive: true}, () => server.close(() => resolve(true)))
-  })
-}
-
-/** A base port with `count` consecutive free ports, below Linux's ephemeral range. */
-async function freeRange(count) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 10_000)
-    const ports = Array.from({length: count}, (_, i) => base + i)
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base
-  }
-  throw new Error(`no ${count} consecutive free ports found`)
-}
 
 describe('chatdds cluster top', function () {
   this.timeout(180_000)
@@ -51,7 +32,7 @@ describe('chatdds cluster top', function () {
     const up = await runCli(['cluster', 'up', '-n', '2', '--detach', '--json', '--domain', String(randomDomain()), '--base-port', String(base), '--dir', dir], {
       timeoutMs: READY_MS,
     })
-    assert.equal(up.code, 0, up.stderr)
+    assert.equal(up.code, 0, up.stderr + up.stdout)
     manifest = JSON.parse(up.stdout)
     const [first, second] = manifest.instances
     // Plain clients: every message of general reaches each of them, the sender included.

@@ -35,7 +35,8 @@ export function histogramQuantile(q: number, buckets: Buckets): number | undefin
   const rank = q * total
   const index = counts.findIndex((count) => count >= rank)
   if (index < 0) return undefined
-  if (le[index] === Infinity) return le.length > 1 ? le[le.length - 2] : undefined
+  // JSON has no Infinity: the page gets +Inf as null.
+  if (!Number.isFinite(le[index])) return le.length > 1 ? le[le.length - 2] : undefined
   const lower = index === 0 ? 0 : le[index - 1]
   const below = index === 0 ? 0 : counts[index - 1]
   const inBucket = counts[index] - below
