@@ -56,7 +56,8 @@ function record(instance, now) {
 function chart(element, title, names, fields) {
   const series = [{}]
   names.forEach((name, i) => {
-    for (const [field, dash] of fields) series.push({label: `${name} ${field}`, stroke: COLORS[i % COLORS.length], width: 2, dash: dash ? [6, 4] : undefined, spanGaps: true})
+    for (const [field, dash] of fields)
+      series.push({label: `${name} ${field}`, stroke: COLORS[i % COLORS.length], width: 2, dash: dash ? [6, 4] : undefined, spanGaps: true})
   })
   element.replaceChildren()
   return new window.uPlot({title, width: 720, height: 220, series, axes: [{}, {}], scales: {x: {time: true}}}, [[]], element)
@@ -68,8 +69,14 @@ function drawCharts(names) {
   if (charts.names !== names.join(',')) {
     charts = {
       names: names.join(','),
-      rates: chart(ratesEl, 'messages/s', names, [['in', false], ['out', true]]),
-      latency: chart(latencyEl, 'latency ms', names, [['p50', false], ['p99', true]]),
+      rates: chart(ratesEl, 'messages/s', names, [
+        ['in', false],
+        ['out', true],
+      ]),
+      latency: chart(latencyEl, 'latency ms', names, [
+        ['p50', false],
+        ['p99', true],
+      ]),
     }
   }
   const columns = (fields) => [times.slice(), ...names.flatMap((name) => fields.map((field) => instances.get(name).series[field].slice(-times.length)))]
@@ -77,7 +84,15 @@ function drawCharts(names) {
   charts.rates.setData(rates)
   charts.latency.setData(columns(['p50', 'p99']))
   ratesEl.dataset.points = String(times.length)
-  ratesEl.dataset.max = String(Math.max(0, ...rates.slice(1).flat().filter((v) => v !== null)))
+  ratesEl.dataset.max = String(
+    Math.max(
+      0,
+      ...rates
+        .slice(1)
+        .flat()
+        .filter((v) => v !== null),
+    ),
+  )
   latencyEl.dataset.points = String(times.length)
 }
 
@@ -92,7 +107,12 @@ function svg(tag, attributes) {
 function drawGraph(names) {
   const graph = document.getElementById('graph')
   const [cx, cy, r] = [180, 150, names.length > 1 ? 100 : 0]
-  const at = new Map(names.map((name, i) => [name, [cx + r * Math.cos((2 * Math.PI * i) / names.length - Math.PI / 2), cy + r * Math.sin((2 * Math.PI * i) / names.length - Math.PI / 2)]]))
+  const at = new Map(
+    names.map((name, i) => [
+      name,
+      [cx + r * Math.cos((2 * Math.PI * i) / names.length - Math.PI / 2), cy + r * Math.sin((2 * Math.PI * i) / names.length - Math.PI / 2)],
+    ]),
+  )
   const edges = new Set()
   for (const name of names) {
     for (const peer of instances.get(name).current?.peers ?? []) if (at.has(peer) && peer !== name) edges.add([name, peer].sort(byName).join('\n'))

@@ -78,7 +78,8 @@ export function createDashboard(options: DashboardOptions): (req: http.IncomingM
     }
     // Another instance's dashboard page may read this (the cluster's pages are same-origin for the websocket too).
     const origin = req.headers.origin
-    const cors: Record<string, string> = origin && options.originAllowed(origin, req.headers.host) ? {'Access-Control-Allow-Origin': origin, Vary: 'Origin'} : {Vary: 'Origin'}
+    const cors: Record<string, string> =
+      origin && options.originAllowed(origin, req.headers.host) ? {'Access-Control-Allow-Origin': origin, Vary: 'Origin'} : {Vary: 'Origin'}
     if (options.apiKey !== undefined) {
       const key = new URL(req.url ?? '/', 'http://localhost').searchParams.get('key')
       if (!isApiKey(bearerOf(req), options.apiKey) && !isApiKey(key, options.apiKey)) {
