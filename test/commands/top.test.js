@@ -1,12 +1,12 @@
 // End to end: `chatdds cluster top --once [--json]` against a real `cluster up -n 2 --detach` with known clients and messages.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isClusterInstance} from '../../dist/lib/cluster/processes.js'
 import {freeRange} from '../clusterSupport.js'
-import {eventually, killAll, randomDomain, runCli} from '../helpers.js'
+import {cli, eventually, killAll, randomDomain, runCli, start, waitForOutput} from '../helpers.js'
 import {openSocket, unwrap} from './serveSupport.js'
 
 const READY_MS = 90_000
@@ -121,6 +121,34 @@ describe('chatdds cluster top', function () {
     assert.ok(!top.stdout.includes('\u001b['), 'colour codes in a pipe')
     assert.equal(top.stdout.trim().split('\n').length, 5)
   })
+
+  for (const [key, label] of [
+    ['q', 'q'],
+    ['\u0003', 'Ctrl-C'],
+  ])
+    it(`on a terminal: redraws until ${label}, exits 0 and gives the terminal back (cooked mode, echo, cursor)`, async function () {
+      try {
+        accessSync('/usr/bin/script', constants.X_OK)
+      } catch {
+        return this.skip() // util-linux's script(1) gives the command a pseudo-terminal
+      }
+      // A pseudo-terminal of 30 rows (log-update draws only what fits); after top, stty shows the terminal's modes.
+      const shell = `stty rows 30 cols 160; ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} cluster top --interval 0.3 --dir ${JSON.stringify(dir)}; echo "EXIT=$?"; stty -a`
+      const terminal = start('/usr/bin/script', ['-qfec', shell, '/dev/null'], {env: {...process.env, npm_command: ''}})
+      // Two frames drawn: raw mode is on by then.
+      await waitForOutput(terminal, (output) => output.split('TOTAL 2/2 ready').length > 2, 30_000)
+      terminal.stdin.write(key)
+      await waitForOutput(terminal, (output) => /EXIT=\d+[\s\S]*echoctl/.test(output), 30_000)
+      terminal.stdin.end()
+      const output = terminal.output()
+      assert.match(output, /EXIT=0\r?\n/)
+      const modes = output.slice(output.indexOf('EXIT='))
+      assert.match(modes, / icanon /)
+      assert.match(modes, / echo /)
+      // log-update hid the cursor while drawing and shows it again.
+      assert.ok(output.lastIndexOf('\u001b[?25h') > output.lastIndexOf('\u001b[?25l'), 'the cursor is still hidden')
+      assert.match(output, /chat-1 +\S*ready/)
+    })
 
   it('no cluster in --dir: exit 1 with a sentence saying how to start one; a bad --interval is exit 2', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'chatdds-top-empty-'))
