@@ -17,7 +17,8 @@ const httpBase = (wsUrl) => wsUrl.replace(/^ws(s?):/i, 'http$1:')
 
 async function data(base) {
   const url = new URL('dashboard/data', base)
-  if (key) url.searchParams.set('key', key)
+  // Instance URLs come from presence (what DDS peers say): the key goes only to this page's host.
+  if (key && url.hostname === location.hostname) url.searchParams.set('key', key)
   const response = await fetch(url, {cache: 'no-store'})
   if (response.status === 401) throw Object.assign(new Error((await response.text()).trim()), {status: 401})
   if (!response.ok) throw new Error(`${url.host} answered ${response.status}`)

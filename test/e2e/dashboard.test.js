@@ -85,6 +85,11 @@ describe('GET /dashboard in Chromium', function () {
       ['chat-1', 'chat-2'],
     ])
 
+    // CORS by the websocket Origin policy: the cluster's pages may read another instance's data, a foreign page may not.
+    const cors = async (origin) => (await fetch(`${second.url}dashboard/data`, {headers: {origin}})).headers.get('access-control-allow-origin')
+    assert.equal(await cors(`http://127.0.0.1:${first.port}`), `http://127.0.0.1:${first.port}`)
+    assert.equal(await cors('http://evil.example'), null)
+
     // The table shows what chat-2's own /dashboard/data says it received from its clients.
     const {messagesIn} = await (await fetch(`${second.url}dashboard/data`)).json()
     assert.ok(messagesIn >= SENT, `chat-2 messagesIn ${messagesIn}`)
