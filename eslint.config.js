@@ -33,8 +33,14 @@ export default tseslint.config(
     rules: {'no-unused-vars': ['error', {ignoreRestSiblings: true}]},
   },
   {
+    // The dashboard page's script (served by the instances as it is).
+    files: ['templates/**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: {sourceType: 'module', globals: globals.browser},
+  },
+  {
     // These tests hand functions to Playwright, which runs them in the page.
-    files: ['test/browser.js', 'test/e2e/browser.test.js', 'test/e2e/browser-auth.test.js', 'test/lib/chat/page.test.js'],
+    files: ['test/browser.js', 'test/e2e/browser.test.js', 'test/e2e/browser-auth.test.js', 'test/e2e/dashboard.test.js', 'test/lib/chat/page.test.js'],
     languageOptions: {globals: {...globals.node, ...globals.mocha, ...globals.browser}},
   },
 )

@@ -14,7 +14,7 @@ const SHUTDOWN_BUDGET_MS = 1500
 export default class Serve extends BaseCommand {
   static summary = 'Run one chat instance: a websocket server whose messages travel to the other instances over DDS.'
 
-  static description = `Serves on one port: the browser page (GET /), /healthz, /readyz, /metrics, /presence and websockets. \
+  static description = `Serves on one port: the browser page (GET /), the live dashboard (GET /dashboard), /healthz, /readyz, /metrics, /presence and websockets. \
 A client without subprotocol speaks the plain protocol of the OpenDDS node-websocket-chat example (a text frame is a message, \
 every message comes back as a text frame); a client asking for chatdds.v1 gets rooms, acks, history, resume and presence \
 (docs/protocol.md).
@@ -83,7 +83,7 @@ IPC channel closes every client with 1001, leaves DDS and exits 0.`
       helpValue: 'URL',
     }),
     'api-key': Flags.string({
-      description: 'Serve /api/publish, /api/presence and /api/history to requests with "Authorization: Bearer KEY".',
+      description: 'Serve /api/publish, /api/presence and /api/history to requests with "Authorization: Bearer KEY"; /dashboard/data then needs it too.',
       env: 'CHATDDS_API_KEY',
       helpValue: 'KEY',
     }),

@@ -111,7 +111,8 @@ export class ConnectGate {
     }
   }
 
-  private originAllowed(origin: string, requestHost: string | undefined): boolean {
+  /** The websocket Origin policy; the dashboard's data follows it too (CORS). */
+  originAllowed(origin: string, requestHost: string | undefined): boolean {
     if (this.anyOrigin) return true
     if (this.allowed.has(origin === 'null' ? 'null' : safeOrigin(origin))) return true
     const host = hostOf(origin)
@@ -134,8 +135,12 @@ export function bearerOf(req: http.IncomingMessage): string | undefined {
 
 /** Whether the request carries `Authorization: Bearer <apiKey>` (compared in constant time). */
 export function hasApiKey(req: http.IncomingMessage, apiKey: string): boolean {
-  const given = bearerOf(req)
-  if (given === undefined) return false
+  return isApiKey(bearerOf(req), apiKey)
+}
+
+/** Whether `given` is the API key (compared in constant time). */
+export function isApiKey(given: string | undefined | null, apiKey: string): boolean {
+  if (given === undefined || given === null) return false
   const digest = (value: string) => createHash('sha256').update(value).digest()
   return timingSafeEqual(digest(given), digest(apiKey))
 }

@@ -9,6 +9,7 @@ export type ProtocolName = 'plain' | typeof SUBPROTOCOL
 export interface MetricSources {
   clients: (protocol: ProtocolName) => number
   pausedClients: () => number
+  rooms: () => number
   matchedReaders: () => number
   matchedWriters: () => number
   samplesWritten: () => number
@@ -79,6 +80,7 @@ export function createChatMetrics(read: MetricSources) {
       for (const protocol of PROTOCOLS) this.set({protocol}, read.clients(protocol))
     },
   })
+  gauge(METRIC_NAMES.rooms, 'Rooms with at least one websocket client on this instance (plain clients are in general).', read.rooms)
   gauge(METRIC_NAMES.pausedClients, 'Websocket clients not being read (DDS writer full, or over the rate limit).', read.pausedClients)
   // What the hub records into; the rest is read at scrape time.
   const recorded = {

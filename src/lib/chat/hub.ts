@@ -38,6 +38,11 @@ export class Hub {
     return protocol === 'plain' ? this.plain.size : this.connections.size - this.plain.size
   }
 
+  /** Rooms with a client here: those of chatdds.v1 joins, and general while a plain client is connected. */
+  get roomCount(): number {
+    return this.rooms.size + (this.plain.size > 0 && !this.rooms.has(DEFAULT_ROOM) ? 1 : 0)
+  }
+
   get pausedCount(): number {
     let paused = 0
     for (const connection of this.connections) if (connection.paused) paused++

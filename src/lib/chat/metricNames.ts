@@ -5,6 +5,7 @@
 export const METRIC_NAMES = {
   clients: 'chatdds_clients',
   pausedClients: 'chatdds_paused_clients',
+  rooms: 'chatdds_rooms',
   messagesIn: 'chatdds_messages_in_total',
   messagesOut: 'chatdds_messages_out_total',
   samplesRead: 'chatdds_dds_samples_read_total',

@@ -13,6 +13,8 @@ export interface RouteSources {
   // ---- security (auth.ts, api.ts) ----
   /** The /api paths; returns false for any other path. */
   api?(req: http.IncomingMessage, res: http.ServerResponse, path: string): boolean
+  /** GET /dashboard and its data (dashboard.ts); returns false for any other path. */
+  dashboard?(req: http.IncomingMessage, res: http.ServerResponse, path: string): boolean
   /** Why GET /presence (it names users) is refused to this request, or undefined when it is not. */
   presenceRefusal?(req: http.IncomingMessage): string | undefined
 }
@@ -38,6 +40,7 @@ export function createRoutes(sources: RouteSources, logger: Logger): http.Reques
     }
     const path = (req.url ?? '/').split('?')[0]
     if (sources.api?.(req, res, path)) return
+    if (sources.dashboard?.(req, res, path)) return
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       respond(405, TEXT, 'Method not allowed\n')

@@ -10,6 +10,7 @@ import {WebSocketServer, type WebSocket} from 'ws'
 import {ChatddsError} from '../errors.js'
 import type {Identity} from '../tokens.js'
 import {createApi, type ApiCore} from './api.js'
+import {createDashboard} from './dashboard.js'
 import {ConnectGate, hasApiKey, onExpiry, refuseUpgrade, type SecurityOptions} from './auth.js'
 import {ControlPlane} from './controlPlane.js'
 import {CloseCode, DEFAULT_ROOM, encodeEnvelope, MAX_NAME_LENGTH, SUBPROTOCOL, validName, type InstanceInfo, type Member} from '../wire/index.js'
@@ -175,6 +176,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   const metrics = createChatMetrics({
     clients: (protocol) => hub.count(protocol),
     pausedClients: () => hub.pausedCount,
+    rooms: () => hub.roomCount,
     matchedReaders: () => (closed ? 0 : bus.status().matchedReaders),
     matchedWriters: () => (closed ? 0 : bus.status().matchedWriters),
     samplesWritten: () => publisher.written,
@@ -395,6 +397,13 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
         presence: () => core?.presenceView(),
         api: createApi({apiKey: security.apiKey, maxBodyBytes: maxPayload, core: () => core?.api, logger}),
         presenceRefusal: (req) => presenceRefusal(security, req),
+        dashboard: createDashboard({
+          apiKey: security.apiKey,
+          logger,
+          originAllowed: (origin, host) => gate.originAllowed(origin, host),
+          metrics: () => core?.metrics.registry.metrics(),
+          readings: () => core && {ready: status().ready, peers: status().peers, instance: name, instances: core.presence.instances()},
+        }),
       },
       logger,
     ),

@@ -6,6 +6,7 @@ import {MemoryHub, cleanup, connect, eventually, httpGet, startMemoryServer} fro
 
 const EXPECTED_TYPES = {
   chatdds_clients: 'gauge',
+  chatdds_rooms: 'gauge',
   chatdds_paused_clients: 'gauge',
   chatdds_messages_in_total: 'counter',
   chatdds_messages_out_total: 'counter',
@@ -35,6 +36,7 @@ const LATENCY_BUCKETS = ['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', 
 const INITIAL_SAMPLES = [
   'chatdds_clients{protocol="plain"} 0',
   'chatdds_clients{protocol="chatdds.v1"} 0',
+  'chatdds_rooms 0',
   'chatdds_paused_clients 0',
   'chatdds_messages_in_total{protocol="plain"} 0',
   'chatdds_messages_in_total{protocol="chatdds.v1"} 0',

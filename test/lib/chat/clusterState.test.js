@@ -35,6 +35,7 @@ function recordedBus(hub, name) {
 const SOURCES = [
   'clients',
   'pausedClients',
+  'rooms',
   'matchedReaders',
   'matchedWriters',
   'samplesWritten',
