@@ -185,7 +185,9 @@ describe('chatdds cluster', function () {
     const up = startCli(['cluster', 'up', '-n', '2', '--domain', String(domain), '--base-port', String(base), '--dir', dir])
     await waitForOutput(up, (out) => out.includes('Ctrl-C stops the cluster'), READY_MS)
     assert.match(up.output(), /chat-1 +http:\/\/127\.0\.0\.1:\d+\/ +\d+ +ready/)
-    assert.match(up.output(), new RegExp(`chatdds send --port ${base + 1} "hi"`))
+    // The next steps name the cluster's own run directory and instance (send/tail find the ports from it).
+    assert.ok(up.output().includes(`chatdds send --dir ${path.resolve(dir)} --instance chat-2 "hi"`), up.output())
+    assert.ok(up.output().includes(`chatdds tail --dir ${path.resolve(dir)} `), up.output())
     const pids = manifestOf(dir).instances.map((instance) => instance.pid)
 
     const start = Date.now()

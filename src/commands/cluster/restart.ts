@@ -25,7 +25,7 @@ Exit 1 when it could not be made ready (its last log lines are named) or the clu
 
   static examples = [
     {description: 'Bring back chat-2 after `cluster kill chat-2`', command: '<%= config.bin %> <%= command.id %> chat-2'},
-    {description: 'Restart it and read its history', command: '<%= config.bin %> <%= command.id %> chat-2 && <%= config.bin %> tail --port 7001 --history 20'},
+    {description: 'Restart it and read its history', command: '<%= config.bin %> <%= command.id %> chat-2 && <%= config.bin %> tail --instance chat-2 --history 20'},
   ]
 
   static enableJsonFlag = true

@@ -1,5 +1,6 @@
 import {Flags, ux} from '@oclif/core'
 
+import {invocation} from '../../cli/notFound.js'
 import {BaseCommand} from '../../cli/baseCommand.js'
 import {secondsFlag} from '../../cli/flags.js'
 import {type StopReason} from '../../cli/signals.js'
@@ -107,13 +108,13 @@ log lines are shown and the others are stopped), -n outside 1-${MAX_INSTANCES} (
     }
     if (flags.detach) {
       cluster.detach()
-      if (!this.jsonEnabled()) this.log(readyReport(manifest, flags.dir, true))
+      if (!this.jsonEnabled()) this.log(readyReport(manifest, flags.dir, true, invocation(this.config.bin)))
       return manifest
     }
     if (this.jsonEnabled()) {
       this.logJson(manifest)
     } else {
-      this.log(readyReport(manifest, flags.dir, false))
+      this.log(readyReport(manifest, flags.dir, false, invocation(this.config.bin)))
       const width = Math.max(...manifest.instances.map((instance) => instance.name.length))
       // manifest.instances grows when `cluster scale` adds instances (the cluster adopts them).
       cluster.on('line', (index, line) => this.log(logLine(manifest.instances[index].name, index, width, line)))

@@ -21,7 +21,7 @@ export function drillReport(result: DrillResult, run: string, dir: string): stri
   const {name, pid, port} = result.instance
   const flag = dirFlag(dir)
   const status = {command: `${run} cluster status${flag}`, what: `see ${name} ${result.instance.state}`}
-  const tail = {command: `${run} tail --port ${port}`, what: `watch messages reach ${name}`}
+  const tail = {command: `${run} tail${flag} --instance ${name}`, what: `watch messages reach ${name}`}
   switch (result.action) {
     case 'kill':
       return [
@@ -44,7 +44,7 @@ export function drillReport(result: DrillResult, run: string, dir: string): stri
       const seconds = ((result.readyMs ?? 0) / 1000).toFixed(1)
       return [
         `Restarted ${name} on port ${port} (pid ${pid}): ${result.instance.state} in ${seconds} s, with its rooms' history from its peers.`,
-        ...tryBlock([{command: `${run} tail --port ${port} --history 20`, what: 'its history, then live messages'}, status]),
+        ...tryBlock([{command: `${run} tail${flag} --instance ${name} --history 20`, what: 'its history, then live messages'}, status]),
       ].join('\n')
     }
   }

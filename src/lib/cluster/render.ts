@@ -8,21 +8,22 @@ const secured = (securityDir: string | undefined) => (securityDir ? ` with DDS S
 const dirFlag = (runDir: string, dir: string) => (dir === DEFAULT_RUN_DIR ? '' : ` --dir ${runDir}`)
 
 /** The table of instances and what to try next, once `cluster up` is ready. */
-export function readyReport(manifest: Manifest & {readyMs: number}, dir: string, detached: boolean): string {
+/** `run` is how the user runs chatdds (invocation(config.bin), e.g. "npx chatdds"). */
+export function readyReport(manifest: Manifest & {readyMs: number}, dir: string, detached: boolean, run = 'chatdds'): string {
   const rows = manifest.instances.map((i) => [i.name, i.url, String(i.pid), 'ready'])
   const [first] = manifest.instances
   const second = manifest.instances[1] ?? first
   const flag = dirFlag(manifest.runDir, dir)
   const tries: Array<[string, string]> = [
-    [`chatdds send --port ${second.port} "hi"`, `send a message through ${second.name}`],
-    [`chatdds tail --port ${first.port}`, `watch it arrive at ${first.name}`],
+    [`${run} send${flag} --instance ${second.name} "hi"`, `send a message through ${second.name}`],
+    [`${run} tail${flag}`, `watch it arrive at ${first.name}`],
     manifest.security
-      ? [`chatdds spy --dir ${manifest.runDir}`, "see the DDS samples themselves (as the PKI's spy identity)"]
-      : [`chatdds spy --domain ${manifest.domain}`, 'see the DDS samples themselves'],
+      ? [`${run} spy --dir ${manifest.runDir}`, "see the DDS samples themselves (as the PKI's spy identity)"]
+      : [`${run} spy --domain ${manifest.domain}`, 'see the DDS samples themselves'],
     [`open ${first.url}`, 'the browser client'],
-    [`chatdds cluster status${flag}`, 'clients, users, messages and DDS peers per instance'],
+    [`${run} cluster top${flag}`, 'clients, message rates, latency and DDS peers per instance, live'],
   ]
-  if (detached) tries.push([`chatdds cluster logs${flag} -f`, 'follow the logs'], [`chatdds cluster down${flag}`, 'stop the cluster'])
+  if (detached) tries.push([`${run} cluster logs${flag} -f`, 'follow the logs'], [`${run} cluster down${flag}`, 'stop the cluster'])
   const width = Math.max(...tries.map(([command]) => command.length))
   const n = manifest.instances.length
   return [
