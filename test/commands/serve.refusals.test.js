@@ -5,7 +5,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {hostAddresses} from '../../dist/lib/dds/config.js'
-import {eventually, freePort, killAll, randomDomain, runCli} from '../helpers.js'
+import {eventually, freePort, killAll, LOG_TIME, randomDomain, runCli} from '../helpers.js'
 import {startServe, unwrap} from './serveSupport.js'
 
 /** A generous bound: a hang (reading /dev/zero, blocking on a FIFO) shows as a failure, not as a stuck suite. */
@@ -68,7 +68,8 @@ describe('chatdds serve refuses before joining DDS', () => {
     const warnings = child
       .output()
       .split('\n')
-      .filter((line) => line.startsWith('warning: '))
+      .filter((line) => new RegExp(`^${LOG_TIME}warning: `).test(line))
+      .map((line) => line.replace(new RegExp(`^${LOG_TIME}`), ''))
     assert.equal(warnings.length, 11, warnings.slice(0, 12).join('\n'))
     assert.equal(warnings[0], `warning: ${file}:2: key k is not applied by chatdds (it has no Fast DDS equivalent here); remove it to silence this warning`)
     assert.equal(warnings[10], `warning: ${file}: 299990 more warnings not shown (300000 in all); fix the ones above and run again to see the next.`)

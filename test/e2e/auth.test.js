@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import net from 'node:net'
 
-import {eventually, freePort, killAll, randomDomain, runCli} from '../helpers.js'
+import {eventually, freePort, killAll, LOG_TIME, randomDomain, runCli} from '../helpers.js'
 import {lines, unwrap} from '../lib/client/support.js'
 import {API_KEY, SECRET, api, open, closeSockets, token, upgrade} from '../lib/chat/authSupport.js'
 import {startInstance, waitReady} from '../commands/serveSupport.js'
@@ -203,10 +203,13 @@ describe('who may connect, speak and publish (real instances)', function () {
     try {
       const {code, stderr} = await runCli(['serve', '--host', '0.0.0.0', '--port', String(port)])
       assert.equal(code, 1)
+      assert.match(stderr, new RegExp(`^${LOG_TIME}warning: `))
       assert.ok(
-        stderr.startsWith(
-          `warning: listening on 0.0.0.0:${port} without --auth-secret or --auth-public-key: anyone who reaches this port can connect under any name, read and post in every room, and see who is in which room (GET /presence); pass --auth-secret (see README, Security).\n`,
-        ),
+        stderr
+          .replace(new RegExp(`^${LOG_TIME}`), '')
+          .startsWith(
+            `warning: listening on 0.0.0.0:${port} without --auth-secret or --auth-public-key: anyone who reaches this port can connect under any name, read and post in every room, and see who is in which room (GET /presence); pass --auth-secret (see README, Security).\n`,
+          ),
         stderr,
       )
       assert.ok(unwrap(stderr).includes(`Port ${port} is already in use`), stderr)

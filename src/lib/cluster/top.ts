@@ -3,10 +3,9 @@ import {bucketDelta, bucketSum, histogramQuantile, type Buckets} from '../chat/h
 import {metricsSample, type MetricsSample} from '../chat/metricsSample.js'
 import {getText} from './http.js'
 import {clusterStatus, type ClusterStatus, type InstanceState, type InstanceStatus} from './inspect.js'
-import {processState} from './processes.js'
 
-/** `cluster status`'s states, and paused: the process is stopped (SIGSTOP, /proc state T). */
-export type TopState = InstanceState | 'paused'
+/** `cluster status`'s states (paused: the process is stopped, SIGSTOP, /proc state T). */
+export type TopState = InstanceState
 
 /** An instance of `cluster status --json` with the live fields; null where there is nothing to show (dead, or no answer). */
 export interface TopInstance extends Omit<InstanceStatus, 'state'> {
@@ -118,7 +117,7 @@ export class ClusterTop {
     const scrapes = new Map<string, Scrape>()
     await Promise.all(
       status.instances
-        .filter((instance) => instance.alive && instance.state !== 'no answer')
+        .filter((instance) => instance.state === 'ready' || instance.state === 'not ready')
         .map(async (instance) => {
           try {
             const {status: code, body} = await getText(new URL('metrics', instance.url).href)
@@ -135,8 +134,7 @@ export class ClusterTop {
 }
 
 function live(instance: InstanceStatus, now: Scrape | undefined, before: Scrape | undefined, latencyWindow: TopFrame['latencyWindow']): TopInstance {
-  const paused = instance.alive && instance.state === 'no answer' && processState(instance.pid) === 'T'
-  const state: TopState = paused ? 'paused' : instance.state
+  const {state} = instance
   if (!now)
     return {
       ...instance,
