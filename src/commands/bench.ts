@@ -79,7 +79,7 @@ the servers there: on a small machine, compare runs, not absolute figures.`
 
   /** One line, so that the result is the last line of stdout (`| tail -1 | jq`), also under --json errors. */
   logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json) + "\n")
+    process.stdout.write(JSON.stringify(json) + '\n')
   }
 
   async run(): Promise<BenchResult> {
@@ -109,12 +109,13 @@ the servers there: on a small machine, compare runs, not absolute figures.`
 
     if (!flags.json) this.log(renderReport(result))
     const note = rateNote(result)
-    if (note) this.logToStderr(note)
-    const failed = failure(result, bin)
+    // process.stderr, not logToStderr: oclif silences that under --json, and these sentences say why the figures are what they are.
+    if (note) process.stderr.write(note + '\n')
+    const failed = failure(result, bin, target.runDir)
     if (failed) {
       if (!flags.json) this.error(failed, {exit: 1})
       // --json: the result stays the last line of stdout, the sentence goes to stderr.
-      this.logToStderr(`Error: ${failed}`)
+      process.stderr.write(`Error: ${failed}\n`)
       process.exitCode = 1
     }
     return result

@@ -65,15 +65,15 @@ export function renderReport(result: BenchResult): string {
   return lines.join('\n')
 }
 
-/** Why the run is a failure, as one sentence; undefined when nothing was lost or duplicated. */
-export function failure(result: BenchResult, bin: string): string | undefined {
+/** Why the run is a failure, as one sentence; undefined when nothing was lost or duplicated. `runDir`: the cluster's, when known. */
+export function failure(result: BenchResult, bin: string, runDir?: string): string | undefined {
   if (result.lost === 0 && result.duplicated === 0) return undefined
   const why = [
     result.disconnected > 0 ? `${n(result.disconnected)} clients were disconnected (${result.firstDisconnect ?? 'no reason'})` : '',
     result.unacked > 0 ? `${n(result.unacked)} messages were never acknowledged` : '',
   ].filter(Boolean)
-  const logs = result.instances.length > 0 ? ` see the instances' logs (\`${bin} cluster logs\`)` : ''
-  return `${n(result.lost)} of ${n(result.expected)} deliveries were lost and ${n(result.duplicated)} duplicated${why.length ? ` (${why.join('; ')})` : ''};${logs || ' check the servers'}.`
+  const next = runDir === undefined ? "check the servers' logs" : `see the instances' logs (\`${bin} cluster logs --dir ${runDir}\`)`
+  return `${n(result.lost)} of ${n(result.expected)} deliveries were lost and ${n(result.duplicated)} duplicated${why.length ? ` (${why.join('; ')})` : ''}; ${next}.`
 }
 
 /** When the servers capped the rate: say so, it is why the figure is what it is. */

@@ -106,6 +106,8 @@ interface Track {
   next: number
   /** Seqs at or above `next` already seen (only while the server delivers out of order). */
   ahead?: Set<number>
+  /** The highest seq seen. */
+  highest: number
 }
 
 interface Receiver {
@@ -197,7 +199,7 @@ class Bench {
     const jobs: Array<() => Promise<void>> = [
       ...plan.receivers.map((planned) => async () => {
         const receiver: Receiver = {ws: await this.open(planned.port, (data) => this.onReceiverFrame(receiver, data)), tracks: new Map()}
-        for (const sender of plan.senders) if (sender.room === planned.room) receiver.tracks.set(sender.index, {next: 0})
+        for (const sender of plan.senders) if (sender.room === planned.room) receiver.tracks.set(sender.index, {next: 0, highest: -1})
         this.receivers.push(receiver)
         await this.join(receiver.ws, planned.room)
       }),
@@ -251,7 +253,9 @@ class Bench {
           this.stopSending()
         }
         if (interruptedAtUs) {
-          if (now - interruptedAtUs > INTERRUPT_DRAIN_MS * 1000 || this.delivered >= this.ackedExpected()) finish('interrupted')
+          // Every message already written is answered (ack or refusal) and delivered: the counts are whole.
+          const answered = this.senders.every((sender) => sender.closed || sender.inFlight === 0)
+          if (now - interruptedAtUs > INTERRUPT_DRAIN_MS * 1000 || (answered && this.delivered >= this.ackedExpected())) finish('interrupted')
           return
         }
         if (this.sending && this.senders.every((sender) => sender.closed || sender.acked === options.messages)) {
@@ -444,16 +448,15 @@ class Bench {
       this.duplicated++
       return
     }
+    if (seq < track.highest) this.outOfOrder++
+    else track.highest = seq
     if (seq === track.next) {
       track.next++
       if (track.ahead) {
         while (track.ahead.delete(track.next)) track.next++
         if (track.ahead.size === 0) track.ahead = undefined
       }
-    } else {
-      ;(track.ahead ??= new Set()).add(seq)
-      this.outOfOrder++
-    }
+    } else (track.ahead ??= new Set()).add(seq)
     this.histogram.record((now - sentUs) / 1000)
     if (++this.delivered === this.expected) this.wake?.()
   }
