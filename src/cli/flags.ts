@@ -5,6 +5,7 @@ import {LOG_LEVELS, type LogLevel} from '../lib/chat/log.js'
 import {parseDuration, splitPatterns} from '../lib/tokens.js'
 import {MAX_NAME_LENGTH, MAX_ROOM_LENGTH} from '../lib/wire/index.js'
 import {DEFAULT_RUN_DIR} from '../lib/cluster/manifest.js'
+import {type Shape, SHAPES} from '../lib/bench/plan.js'
 
 /** A bad flag value is a usage error (exit 2). */
 const usage = (message: string) => new Errors.CLIError(message, {exit: 2})
@@ -104,5 +105,32 @@ export const ttlFlag = Flags.custom<number>({
     const seconds = parseDuration(input)
     if (seconds === undefined) throw new Errors.CLIError(`${input} is not a duration; use 90s, 30m, 1h or 7d.`, {exit: 2})
     return seconds
+  },
+})
+
+/** `bench --clients/--messages`: an integer from 1 to `max`. */
+export const boundedIntegerFlag = (max: number) =>
+  Flags.custom<number>({
+    async parse(input) {
+      const value = Number(input)
+      if (!/^\s*\d+\s*$/.test(input) || value < 1 || value > max) throw usage(`${input} is not an integer from 1 to ${max.toLocaleString('en-US')}.`)
+      return value
+    },
+  })
+
+/** `bench --shape` (not Flags.option, for exit 2). */
+export const shapeFlag = Flags.custom<Shape>({
+  async parse(input) {
+    if ((SHAPES as readonly string[]).includes(input)) return input as Shape
+    throw usage(`--shape is one of ${SHAPES.join(', ')}, not "${input}".`)
+  },
+})
+
+/** `bench --rate`: messages per second, a positive number. */
+export const rateFlag = Flags.custom<number>({
+  async parse(input) {
+    const value = Number(input)
+    if (input.trim() === '' || !Number.isFinite(value) || value <= 0) throw usage(`${input} is not a positive number of messages per second.`)
+    return value
   },
 })

@@ -75,7 +75,15 @@ describe('chatdds bench', function () {
       // One sender per instance, each message to every receiver.
       const expected = 2 * 50 * 6
       assert.deepEqual(
-        {shape: result.shape, senders: result.senders, clients: result.clients, expected: result.expected, delivered: result.delivered, lost: result.lost, duplicated: result.duplicated},
+        {
+          shape: result.shape,
+          senders: result.senders,
+          clients: result.clients,
+          expected: result.expected,
+          delivered: result.delivered,
+          lost: result.lost,
+          duplicated: result.duplicated,
+        },
         {shape: 'fanout', senders: 2, clients: 6, expected, delivered: expected, lost: 0, duplicated: 0},
       )
       assert.deepEqual(result.instances, ['chat-1', 'chat-2'])
@@ -93,7 +101,15 @@ describe('chatdds bench', function () {
       // 6 receivers = 2 rooms of 3, one sender per room.
       const expected = 2 * 50 * 3
       assert.deepEqual(
-        {shape: result.shape, rooms: result.rooms, senders: result.senders, expected: result.expected, delivered: result.delivered, lost: result.lost, duplicated: result.duplicated},
+        {
+          shape: result.shape,
+          rooms: result.rooms,
+          senders: result.senders,
+          expected: result.expected,
+          delivered: result.delivered,
+          lost: result.lost,
+          duplicated: result.duplicated,
+        },
         {shape: 'rate', rooms: 2, senders: 2, expected, delivered: expected, lost: 0, duplicated: 0},
       )
     })
@@ -142,13 +158,15 @@ describe('chatdds bench', function () {
   })
 
   describe('usage errors exit 2', () => {
-    for (const [args, message] of [
+    /** @type {Array<[string[], string]>} */
+    const cases = [
       [['--clients', '0'], '0 is not an integer from 1 to 1,000.'],
       [['--clients', '1001'], '1001 is not an integer from 1 to 1,000.'],
       [['--messages', '1000001'], '1000001 is not an integer from 1 to 1,000,000.'],
       [['--shape', 'burst'], '--shape is one of fanout, rate, not "burst".'],
       [['--rate', '0'], '0 is not a positive number of messages per second.'],
-    ]) {
+    ]
+    for (const [args, message] of cases) {
       it(`${args.join(' ')}`, async () => {
         const run = await runCli(['bench', '--port', '1', ...args])
         assert.equal(run.code, 2, run.stderr)

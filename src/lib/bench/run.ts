@@ -412,7 +412,7 @@ class Bench {
         ws.off('message', onFrame)
         clearTimeout(timer)
         if (frame.type === 'joined') resolve()
-        else reject(new ChatddsError(String(frame.code ?? 'EJOIN'), `The server refused to join #${room}: ${String(frame.message)}`))
+        else reject(new ChatddsError(typeof frame.code === 'string' ? frame.code : 'EJOIN', `The server refused to join #${room}: ${String(frame.message)}`))
       }
       ws.on('message', onFrame)
       ws.send(JSON.stringify({type: 'join', room, ref: 'join'}))
