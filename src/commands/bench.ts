@@ -17,7 +17,7 @@ numbered, timestamped messages and checks every delivery at every receiver: lost
 Shapes:
   fanout  one sender per instance, --clients receivers in one room dealt over the instances: each message reaches \
 every receiver (deliveries = instances × --messages × --clients). Defaults: 100 clients, 1000 messages.
-  rate    rooms of ${RATE_ROOM_SIZE} receivers with one sender each, receivers on other instances than their sender: \
+  rate    rooms of ${RATE_ROOM_SIZE} receivers with one sender each, receivers dealt over the instances after their sender's: \
 few deliveries per message, so the per-message cost of the backplane dominates (deliveries = --messages × --clients). \
 Defaults: 30 clients, 1000 messages.
 

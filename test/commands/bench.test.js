@@ -70,6 +70,8 @@ describe('chatdds bench', function () {
     it('--shape fanout: every message of both senders reaches all 6 receivers exactly once, exit 0', async () => {
       const run = await runCli(['bench', '--dir', runDir, '--json', '--shape', 'fanout', '--clients', '6', '--messages', '50'], {timeoutMs: 60_000})
       assert.equal(run.code, 0, run.stderr)
+      // Not a terminal, and --json: no progress bar; nothing refused: no note.
+      assert.equal(run.stderr, '')
       const result = lastJson(run.stdout)
       assertFields(result)
       // One sender per instance, each message to every receiver.

@@ -32,7 +32,7 @@ export interface Plan {
  * fanout: one sender per port, every receiver in one room, receivers dealt over the ports in turn, so
  * each message reaches `clients` receivers, most of them through the backplane.
  * rate: rooms of 3 receivers with one sender each; room r's sender is on port r, its receivers on the
- * ports after it, so nearly every delivery crosses the backplane and there is one backplane message
+ * ports after it, so most deliveries cross the backplane and there is one backplane message
  * per 3 deliveries.
  */
 export function planBench(shape: Shape, clients: number, ports: number[], room: string): Plan {
