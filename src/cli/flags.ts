@@ -5,6 +5,7 @@ import {LOG_LEVELS, type LogLevel} from '../lib/chat/log.js'
 import {parseDuration, splitPatterns} from '../lib/tokens.js'
 import {MAX_NAME_LENGTH, MAX_ROOM_LENGTH} from '../lib/wire/index.js'
 import {DEFAULT_RUN_DIR} from '../lib/cluster/manifest.js'
+import {type Shape, SHAPES} from '../lib/bench/plan.js'
 
 /** A bad flag value is a usage error (exit 2). */
 const usage = (message: string) => new Errors.CLIError(message, {exit: 2})
@@ -116,5 +117,32 @@ export const sinceFlag = Flags.custom<number>({
     const time = isoTime.test(input.trim()) ? Date.parse(input) : Number.NaN
     if (Number.isNaN(time)) throw usage(`${input} is neither a duration (30s, 10m, 2h, 1d) nor an ISO time (2026-01-02T03:04:05Z); pass one of them to --since.`)
     return time
+  },
+})
+
+/** `bench --clients/--messages`: an integer from 1 to `max`. */
+export const boundedIntegerFlag = (max: number) =>
+  Flags.custom<number>({
+    async parse(input) {
+      const value = Number(input)
+      if (!/^\s*\d+\s*$/.test(input) || value < 1 || value > max) throw usage(`${input} is not an integer from 1 to ${max.toLocaleString('en-US')}.`)
+      return value
+    },
+  })
+
+/** `bench --shape` (not Flags.option, for exit 2). */
+export const shapeFlag = Flags.custom<Shape>({
+  async parse(input) {
+    if ((SHAPES as readonly string[]).includes(input)) return input as Shape
+    throw usage(`--shape is one of ${SHAPES.join(', ')}, not "${input}".`)
+  },
+})
+
+/** `bench --rate`: messages per second, a positive number. */
+export const rateFlag = Flags.custom<number>({
+  async parse(input) {
+    const value = Number(input)
+    if (input.trim() === '' || !Number.isFinite(value) || value <= 0) throw usage(`${input} is not a positive number of messages per second.`)
+    return value
   },
 })
