@@ -6,6 +6,8 @@ import {toCliError} from '../../dist/cli/baseCommand.js'
 import {stopSignal, stopped} from '../../dist/cli/signals.js'
 import {DdsError} from '../../dist/lib/dds/types.js'
 import {ChatddsError} from '../../dist/lib/errors.js'
+import {runCli} from '../helpers.js'
+import {unwrap} from '../commands/serveSupport.js'
 
 describe('BaseCommand: library errors as exits', () => {
   const exitOf = (error) => {
@@ -21,6 +23,15 @@ describe('BaseCommand: library errors as exits', () => {
       code: 'ECONNREFUSED',
     })
     assert.equal(exitOf(new ChatddsError('EUSAGE', '-n must be from 1 to 32 instances (got 0).', 2)).exit, 2)
+  })
+
+  it('commands a library names are printed the way the user runs chatdds (npx chatdds under npx)', async () => {
+    const error = new ChatddsError('ENOCLUSTER', 'No cluster in /x; start one with `chatdds cluster up`, or give the run directory it used.')
+    assert.equal(toCliError(error, 'npx chatdds').message, 'No cluster in /x; start one with `npx chatdds cluster up`, or give the run directory it used.')
+    assert.equal(toCliError(error).message, error.message)
+    const {code, stderr} = await runCli(['spy', '--dir', '/nonexistent-chatdds-run-dir'], {env: {npm_command: 'exec'}})
+    assert.equal(code, 1, stderr)
+    assert.match(unwrap(stderr), /start one with `npx chatdds cluster up`/)
   })
 
   it('a DdsError is bad usage (exit 2) when its code is EINVAL, a runtime failure (exit 1) otherwise', () => {
