@@ -111,6 +111,8 @@ describe('chatdds cluster: the frictions of a first use', function () {
     const domain = randomDomain()
     const parent = tempDir()
     const [first, second] = [path.join(parent, 'first'), path.join(parent, 'second')]
+    // Their instances are stopped before the parent is removed (afterEach goes through dirs in order).
+    dirs.unshift(first, second)
     const up = await runCli(['cluster', 'up', '-n', '1', '--detach', '--domain', String(domain), '--base-port', String(await twoPorts()), '--dir', first], {
       timeoutMs: READY_MS,
     })
@@ -132,6 +134,7 @@ describe('chatdds cluster: the frictions of a first use', function () {
     })
     assert.equal(forced.code, 0, forced.stderr)
     assert.deepEqual(await statusOf(second), [{name: 'chat-1', state: 'ready', peers: ['solo']}])
+    assert.equal((await runCli(['cluster', 'down', '--dir', second])).code, 0)
     solo.kill('SIGTERM')
   })
 
