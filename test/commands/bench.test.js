@@ -1,38 +1,18 @@
 // End to end: `chatdds bench` against a real `cluster up -n 2`, and against a server that drops a known number of messages.
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isClusterInstance} from '../../dist/lib/cluster/processes.js'
 import {randomDomain, runCli} from '../helpers.js'
 import {startDroppingServer} from './benchSupport.js'
+import {freeRange} from '../clusterSupport.js'
 
 const FIELDS = ['delivered', 'lost', 'duplicated', 'deliveriesPerSecond', 'p50Ms', 'p99Ms', 'maxMs', 'clients', 'messages', 'expected', 'rateLimited']
 
 /** oclif wraps error messages at 80 columns behind " ›   "; tests match the sentence, not the layout. */
 const oneLine = (/** @type {string} */ text) => text.replace(/\s*\n ›\s+/g, ' ')
-
-/** @param {number} port */
-function portFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', () => resolve(false))
-    server.listen({port, host: '127.0.0.1', exclusive: true}, () => server.close(() => resolve(true)))
-  })
-}
-
-/** A base port with `count` consecutive free ports, below Linux's ephemeral range. @param {number} count */
-async function freeRange(count) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 10_000)
-    const ports = Array.from({length: count}, (_, i) => base + i)
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base
-  }
-  throw new Error(`no ${count} consecutive free ports found`)
-}
 
 /** The last stdout line, parsed: what `--json` promises. @param {string} stdout */
 const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1) ?? '')

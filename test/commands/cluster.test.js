@@ -7,27 +7,9 @@ import path from 'node:path'
 
 import {isAlive, isClusterInstance} from '../../dist/lib/cluster/processes.js'
 import {eventually, killAll, listen, randomDomain, runCli, start, startCli, waitForOutput} from '../helpers.js'
+import {freeRange, portFree} from '../clusterSupport.js'
 
 const READY_MS = 90_000
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', () => resolve(false))
-    server.listen({port, host: '127.0.0.1', exclusive: true}, () => server.close(() => resolve(true)))
-  })
-}
-
-/** A base port with `count` consecutive free ports, below Linux's ephemeral range. */
-async function freeRange(count) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 10_000)
-    const ports = Array.from({length: count}, (_, i) => base + i)
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base
-  }
-  throw new Error(`no ${count} consecutive free ports found`)
-}
 
 /** oclif wraps error messages at 80 columns behind " ›   "; tests match the sentence, not the layout. */
 const oneLine = (text) => text.replace(/\s*\n ›\s+/g, ' ')
@@ -165,7 +147,7 @@ describe('chatdds cluster', function () {
 
     const again = await runCli(['cluster', 'up', '-n', '3', '--detach', '--domain', String(domain), '--base-port', String(base), ...common])
     assert.equal(again.code, 1)
-    assert.match(oneLine(again.stderr), /already running in .*; stop it with `chatdds cluster down --dir /)
+    assert.match(oneLine(again.stderr), /already running in .*; stop it with `(npx )?chatdds cluster down --dir /)
 
     const down = await runCli(['cluster', 'down', ...common])
     assert.equal(down.code, 0, down.stderr)

@@ -1,12 +1,12 @@
 // End to end: the fault drills `chatdds cluster kill / pause / resume / restart / scale` on real clusters.
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isAlive, isClusterInstance} from '../../dist/lib/cluster/processes.js'
 import {eventually, killAll, randomDomain, runCli, startCli, waitForOutput} from '../helpers.js'
+import {freeRange} from '../clusterSupport.js'
 
 const READY_MS = 90_000
 
@@ -14,25 +14,6 @@ const READY_MS = 90_000
 const oneLine = (text) => text.replace(/\s*\n ›\s+/g, ' ')
 
 const manifestOf = (dir) => JSON.parse(readFileSync(path.join(dir, 'cluster.json'), 'utf8'))
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', () => resolve(false))
-    server.listen({port, host: '127.0.0.1', exclusive: true}, () => server.close(() => resolve(true)))
-  })
-}
-
-/** A base port with `count` consecutive free ports, below Linux's ephemeral range. */
-async function freeRange(count) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 10_000)
-    const ports = Array.from({length: count}, (_, i) => base + i)
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base
-  }
-  throw new Error(`no ${count} consecutive free ports found`)
-}
 
 /** Kills, by pid, every instance the manifest names that still is one of ours. */
 function killLeftovers(dir) {

@@ -2,31 +2,12 @@
 // `cluster up --detach` cluster in its .chatdds/cluster, commands run from inside it, and tmux panes for `chat`.
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 
 import {isClusterInstance} from '../../dist/lib/cluster/processes.js'
 import {cli, eventually, randomDomain, start} from '../helpers.js'
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', () => resolve(false))
-    server.listen({port, host: '127.0.0.1', exclusive: true}, () => server.close(() => resolve(true)))
-  })
-}
-
-/** A base port with `count` consecutive free ports, below Linux's ephemeral range. */
-export async function freeRange(count) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 10_000)
-    const ports = Array.from({length: count}, (_, i) => base + i)
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base
-  }
-  throw new Error(`no ${count} consecutive free ports found`)
-}
+import {freeRange} from '../clusterSupport.js'
 
 /**
  * The environment of a chatdds run as installed (not through npx, whatever ran the tests), plus `extra`.
@@ -180,3 +161,5 @@ export function startPane(cwd, args) {
 
 /** How many times `needle` occurs in `text`. */
 export const occurrences = (text, needle) => text.split(needle).length - 1
+
+export {freeRange}
