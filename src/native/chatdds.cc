@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -120,6 +121,9 @@ class ParticipantCore {
 
   std::mutex namesMutex;
   std::map<rtps::GuidPrefix_t, std::string> names;  // participant GUID prefix → name
+  // Kin: participants that announced the same non-empty user data as this one (this one included).
+  std::string userData;
+  std::set<rtps::GuidPrefix_t> kin;
 
   void Push(std::vector<Event>&& events) {
     if (events.empty()) return;
@@ -141,6 +145,19 @@ class ParticipantCore {
     auto it = names.find(prefix);
     return it == names.end() ? std::string() : it->second;
   }
+
+  bool IsKin(const rtps::GuidPrefix_t& prefix) {
+    std::lock_guard<std::mutex> lock(namesMutex);
+    return kin.count(prefix) > 0;
+  }
+
+  // How many of `endpoints` belong to participants that are not kin.
+  int32_t Strangers(const std::set<rtps::GUID_t>& endpoints) {
+    std::lock_guard<std::mutex> lock(namesMutex);
+    int32_t count = 0;
+    for (const rtps::GUID_t& guid : endpoints) count += kin.count(guid.guidPrefix) == 0 ? 1 : 0;
+    return count;
+  }
 };
 
 class ParticipantListener : public fdds::DomainParticipantListener {
@@ -158,6 +175,10 @@ class ParticipantListener : public fdds::DomainParticipantListener {
       if (info.status == rtps::ParticipantDiscoveryInfo::DISCOVERED_PARTICIPANT ||
           info.status == rtps::ParticipantDiscoveryInfo::CHANGED_QOS_PARTICIPANT) {
         core_->names[info.info.m_guid.guidPrefix] = event.text;
+        const auto& data = info.info.m_userData.data_vec();
+        if (!core_->userData.empty() && std::string(data.begin(), data.end()) == core_->userData) {
+          core_->kin.insert(info.info.m_guid.guidPrefix);
+        }
       }
       // Removed participants keep their name: samples of theirs may still be queued.
     }
@@ -189,9 +210,31 @@ class ParticipantListener : public fdds::DomainParticipantListener {
   ParticipantCore* core_;
 };
 
+// The remote endpoints one writer or reader is matched with, as its listener heard of them.
+class MatchedSet {
+ public:
+  void Change(const fdds::InstanceHandle_t& handle, int32_t change) {
+    const rtps::GUID_t guid = rtps::iHandle2GUID(handle);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (change > 0) guids_.insert(guid);
+    if (change < 0) guids_.erase(guid);
+  }
+
+  int32_t Strangers(ParticipantCore* core) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return core->Strangers(guids_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<rtps::GUID_t> guids_;
+};
+
 class ReaderListener : public fdds::DataReaderListener {
  public:
-  ReaderListener(ParticipantCore* core, int32_t id) : core_(core), id_(id) {}
+  ReaderListener(ParticipantCore* core, int32_t id, bool ignoreKin) : core_(core), id_(id), ignoreKin_(ignoreKin) {}
+
+  MatchedSet matched;
 
   void on_data_available(fdds::DataReader* reader) override {
     std::vector<Event> events;
@@ -199,6 +242,8 @@ class ReaderListener : public fdds::DataReaderListener {
     fdds::SampleInfo info;
     while (reader->take_next_sample(&message, &info) == ReturnCode_OK()) {
       if (!info.valid_data) continue;
+      // Kin publish elsewhere what they write here for strangers: their samples are not news.
+      if (ignoreKin_ && core_->IsKin(info.sample_identity.writer_guid().guidPrefix)) continue;
       Event event;
       event.kind = EventKind::Sample;
       event.entity = id_;
@@ -214,6 +259,7 @@ class ReaderListener : public fdds::DataReaderListener {
   }
 
   void on_subscription_matched(fdds::DataReader*, const fdds::SubscriptionMatchedStatus& status) override {
+    matched.Change(status.last_publication_handle, status.current_count_change);
     Matched(status.current_count, status.current_count_change);
   }
 
@@ -233,13 +279,17 @@ class ReaderListener : public fdds::DataReaderListener {
 
   ParticipantCore* core_;
   int32_t id_;
+  bool ignoreKin_;
 };
 
 class WriterListener : public fdds::DataWriterListener {
  public:
   WriterListener(ParticipantCore* core, int32_t id) : core_(core), id_(id) {}
 
+  MatchedSet matched;
+
   void on_publication_matched(fdds::DataWriter*, const fdds::PublicationMatchedStatus& status) override {
+    matched.Change(status.last_subscription_handle, status.current_count_change);
     Event event;
     event.kind = EventKind::Matched;
     event.entity = id_;
@@ -452,6 +502,14 @@ class Fields {
     return value.As<Napi::String>().Utf8Value();
   }
 
+  // A string that may be empty.
+  std::string Text(const char* key) {
+    Napi::Value value = Get(key);
+    if (!ok_) return std::string();
+    if (!value.IsString()) return Fail(key, "a string", value), std::string();
+    return value.As<Napi::String>().Utf8Value();
+  }
+
   std::string Ipv4(const char* key) {
     Napi::Value value = Get(key);
     if (!ok_) return std::string();
@@ -534,6 +592,7 @@ struct EndpointQos {
   std::vector<std::string> partitions;
   std::string topic;
   double heartbeatPeriod = 0;  // writers only
+  bool ignoreKin = false;      // readers only: drop samples of kin participants (this one included)
 };
 
 EndpointQos ReadEndpointQos(Fields& fields, bool writer) {
@@ -546,6 +605,7 @@ EndpointQos ReadEndpointQos(Fields& fields, bool writer) {
   qos.maxSamples = static_cast<int32_t>(fields.Integer("maxSamples", qos.keepLast ? qos.depth : 1, kMaxHandle));
   qos.partitions = fields.Strings("partitions");
   if (writer) qos.heartbeatPeriod = fields.Seconds("heartbeatPeriod");
+  if (!writer) qos.ignoreKin = fields.Boolean("ignoreKin");
   return qos;
 }
 
@@ -629,6 +689,7 @@ class Participant : public Napi::ObjectWrap<Participant> {
                            InstanceMethod<&Participant::Write>("write"),
                            InstanceMethod<&Participant::WriterGuid>("writerGuid"),
                            InstanceMethod<&Participant::Matched>("matched"),
+                           InstanceMethod<&Participant::Strangers>("strangers"),
                            InstanceMethod<&Participant::WaitForAcknowledgments>("waitForAcknowledgments"),
                            InstanceMethod<&Participant::DeleteEntity>("deleteEntity"),
                            InstanceMethod<&Participant::Close>("close"),
@@ -660,6 +721,7 @@ class Participant : public Napi::ObjectWrap<Participant> {
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value WriterGuid(const Napi::CallbackInfo& info);
   Napi::Value Matched(const Napi::CallbackInfo& info);
+  Napi::Value Strangers(const Napi::CallbackInfo& info);
   Napi::Value WaitForAcknowledgments(const Napi::CallbackInfo& info);
   Napi::Value DeleteEntity(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -746,6 +808,8 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
   // Every setting, read and checked before anything is created.
   Fields config(env, std::string(kSignature) + ": config", info[1].As<Napi::Object>());
   const std::string name = config.String("name");
+  // Announced in discovery; participants announcing the same (non-empty) user data are kin.
+  const std::string userData = config.Text("userData");
   const std::string iface = config.Ipv4("interface");
   const uint32_t bufferSize = static_cast<uint32_t>(config.Integer("socketBufferSize", 1, 4294967295.0));
   const uint32_t maxParticipantId = static_cast<uint32_t>(config.Integer("maxParticipantId", 1, 4294967295.0));
@@ -782,6 +846,8 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
 
   fdds::DomainParticipantQos qos = fdds::PARTICIPANT_QOS_DEFAULT;
   qos.name(name);
+  if (!userData.empty()) qos.user_data().data_vec(std::vector<rtps::octet>(userData.begin(), userData.end()));
+  core_->userData = userData;
 
   auto udp = std::make_shared<eprosima::fastdds::rtps::UDPv4TransportDescriptor>();
   udp->interfaceWhiteList.push_back(iface);
@@ -834,6 +900,7 @@ Participant::Participant(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Part
   {
     std::lock_guard<std::mutex> lock(core_->namesMutex);
     core_->names[core_->participant->guid().guidPrefix] = qos.name().to_string();
+    if (!userData.empty()) core_->kin.insert(core_->participant->guid().guidPrefix);
   }
   core_->type.register_type(core_->participant);
   core_->topic = core_->participant->create_topic(kTopicName, core_->type.get_type_name(), fdds::TOPIC_QOS_DEFAULT);
@@ -938,7 +1005,7 @@ std::string Participant::AddReader(int32_t id, fdds::Topic* topic, const Endpoin
   ApplyCommonQos(qos, in);
   qos.reliable_reader_qos().times.heartbeatResponseDelay = Duration_t(0, 0);
 
-  entry.listener = std::make_unique<ReaderListener>(core_, id);
+  entry.listener = std::make_unique<ReaderListener>(core_, id, in.ignoreKin);
   fdds::StatusMask mask = fdds::StatusMask::data_available() << fdds::StatusMask::subscription_matched();
   entry.reader = entry.subscriber->create_datareader(topic, qos, entry.listener.get(), mask);
   if (entry.reader == nullptr) {
@@ -988,6 +1055,18 @@ Napi::Value Participant::Matched(const Napi::CallbackInfo& info) {
     return Napi::Number::New(env, status.current_count);
   }
   EntityError(env, "matched(entity)", id, "entity");
+  return env.Undefined();
+}
+
+// strangers(entity) → how many of the endpoints that writer or reader is matched with belong to
+// participants that are not kin (kin: the same non-empty user data as this participant).
+Napi::Value Participant::Strangers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ValidArgs(info, "strangers(entity)", {{"entity", ArgKind::Handle}}) || !CheckOpen(env)) return env.Undefined();
+  const int32_t id = info[0].As<Napi::Number>().Int32Value();
+  if (auto w = writers_.find(id); w != writers_.end()) return Napi::Number::New(env, w->second.listener->matched.Strangers(core_));
+  if (auto r = readers_.find(id); r != readers_.end()) return Napi::Number::New(env, r->second.listener->matched.Strangers(core_));
+  EntityError(env, "strangers(entity)", id, "entity");
   return env.Undefined();
 }
 

@@ -81,6 +81,47 @@ describe('hostile DDS peers (real instance over DDS)', function () {
     v1.close()
   })
 
+  it('ignores malformed batches on chatdds Messages with one warning and a metric each; a well-formed one is delivered, and so is the next message', async () => {
+    const domain = randomDomain()
+    const {child, port} = await startServe(['--domain', String(domain), '--name', 'target'], {domain: false})
+    const plain = await openSocket(port)
+    const v1 = await openV1(port, 'reader')
+    await v1.request({type: 'join', room: 'general'})
+    const malformed = [
+      'not a batch',
+      'chatdds-batch 1 x 1\n0 1\nx',
+      'chatdds-batch 1 1 2\n0 5\nhello',
+      'chatdds-batch 1 3 1\n0 99\nshort',
+      'chatdds-batch 1 4 1\n0 2\nhi and more',
+    ]
+    const wellFormed = 'chatdds-batch 1 1 2\n1764115200000 5\nfirst1764115200000 6\nsecond'
+    await foreignWrite(domain, 'chatdds Messages', ...malformed, wellFormed)
+    await eventually(() => plain.texts.length === 2 && v1.ofType('message').length === 2, 20_000)
+    plain.send('still here')
+    await eventually(() => plain.texts.length === 3 && v1.ofType('message').length === 3, 20_000)
+    assert.deepEqual(plain.texts, ['first', 'second', 'still here'])
+    const messages = v1.ofType('message')
+    assert.deepEqual(
+      messages.map((m) => [m.text, m.ts, m.from]),
+      [
+        ['first', 1764115200000, null],
+        ['second', 1764115200000, null],
+        ['still here', messages[2].ts, null],
+      ],
+    )
+    // The batch's ids: the writer's GUID and the batch's own numbering.
+    assert.match(messages[0].id, /^[0-9a-f]{32}:1$/)
+    assert.equal(messages[1].id, messages[0].id.replace(/:1$/, ':2'))
+    assert.equal(await metric(port, 'chatdds_dds_samples_ignored_total{topic="messages",reason="malformed_batch"}'), malformed.length)
+    // One warning per writer every 10 s at most, naming the writer and what was wrong with the first.
+    const warnings = child.output().match(/warning: Ignored a malformed batch of chatdds Messages from binding-test-topic: .*/g)
+    assert.deepEqual(warnings, ['warning: Ignored a malformed batch of chatdds Messages from binding-test-topic: not a chatdds batch'])
+    assert.equal(child.exitCode, null)
+    assert.doesNotMatch(child.output(), /TypeError|RangeError|Unhandled|at .*\.js:\d+/)
+    plain.close()
+    v1.close()
+  })
+
   it('ignores a presence snapshot that names another participant: no planted fail-over URL', async () => {
     const domain = randomDomain()
     const {child, port} = await startServe(['--domain', String(domain), '--name', 'target'], {domain: false})

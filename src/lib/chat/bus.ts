@@ -24,18 +24,30 @@ export interface BusStatus {
   peers: string[]
 }
 
-/** A participant came or went (`guidPrefix` identifies it; names may repeat), or a matched count changed. */
+/**
+ * A participant came or went (`guidPrefix` identifies it; names may repeat), a matched count changed, or a
+ * sample was not taken (`ignored`: a malformed batch of `chatdds Messages`; `detail` says why, in a few words).
+ */
 export type BusEvent =
-  {kind: 'joined' | 'left' | 'dropped'; name: string; guidPrefix: string} | {kind: 'matched'; entity: 'writer' | 'reader'; count: number; topic?: AuxTopic}
+  | {kind: 'joined' | 'left' | 'dropped'; name: string; guidPrefix: string}
+  | {kind: 'matched'; entity: 'writer' | 'reader'; count: number; topic?: AuxTopic}
+  | {kind: 'ignored'; reason: 'malformed_batch'; detail: string; writer: string; participantName?: string}
 
 export interface Bus {
   /** Participant name (the instance name). */
   readonly name: string
   /** This participant's id: what `participantOf` returns for each of its writers. */
   readonly guidPrefix: string
-  /** Writes one `User Messages` sample. Synchronous; throws DdsError 'EBUSY' when the writer history is full (retry later). */
+  /** Writes one message: `publishMany([message])[0]`. */
   publish(message: string): WriteResult
-  /** Every sample read, the bus's own included, in batches. Each listener gets every batch. */
+  /**
+   * Writes chat messages (each a `User Messages` string) in order, as one DDS write where it can: every message
+   * of the prefix it returns is written; the rest (when the writer's history filled up, or past what one
+   * write carries) is for the caller to write again. Synchronous; throws DdsError 'EBUSY' when it could write
+   * none (retry later), and other errors (none written) as they come.
+   */
+  publishMany(messages: readonly string[]): WriteResult[]
+  /** Every message read, the bus's own included, in batches, one sample per message. Each listener gets every batch. */
   onSamples(handler: (batch: Sample[]) => void): void
   /** Writes one sample on an auxiliary topic. Synchronous; throws like `publish`. */
   publishAux(topic: AuxTopic, message: string): WriteResult
@@ -107,6 +119,19 @@ export class MemoryBus implements Bus {
 
   publish(message: string): WriteResult {
     return this.write('messages', message)
+  }
+
+  publishMany(messages: readonly string[]): WriteResult[] {
+    const results: WriteResult[] = []
+    for (const message of messages) {
+      try {
+        results.push(this.write('messages', message))
+      } catch (error) {
+        if (results.length > 0 && error instanceof DdsError && error.code === 'EBUSY') break
+        throw error
+      }
+    }
+    return results
   }
 
   publishAux(topic: AuxTopic, message: string): WriteResult {

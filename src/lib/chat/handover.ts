@@ -93,7 +93,7 @@ export class HistoryExchange {
 
   /** Participants and History readers coming and going restart the quiet time; a new reader is asked at once. */
   onBusEvent(event: BusEvent): void {
-    if (event.kind === 'matched' && event.topic !== 'history') return
+    if (event.kind === 'ignored' || (event.kind === 'matched' && event.topic !== 'history')) return
     const newReader = event.kind === 'matched' && event.entity === 'writer' && event.count > this.historyReaders
     if (event.kind === 'matched' && event.entity === 'writer') this.historyReaders = event.count
     if (this.state === 'pending') {

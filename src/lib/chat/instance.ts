@@ -4,7 +4,7 @@ import os from 'node:os'
 import {ChatddsError} from '../errors.js'
 import type {Participant, ParticipantEvent, RefusedEvent} from '../dds/index.js'
 import {resolveDdsSettings} from '../dds/settings.js'
-import {MAX_NAME_LENGTH} from '../wire/index.js'
+import {INSTANCE_USER_DATA, MAX_NAME_LENGTH} from '../wire/index.js'
 import {HAND_OVER_DEFAULTS, type HandOverTiming} from './handover.js'
 import type {SecurityOptions} from './auth.js'
 import type {Logger} from './log.js'
@@ -80,7 +80,7 @@ export async function startInstance(options: InstanceOptions): Promise<ChatServe
     }
   }
   const join = (name: string): Participant => {
-    const participant = dds(() => new Participant({domain, name, config}))
+    const participant = dds(() => new Participant({domain, name, config, userData: INSTANCE_USER_DATA}))
     // DDS Security: a participant that failed authentication or access control is kept out; say so, once per participant.
     participant.on('refused', (event: RefusedEvent) =>
       logger.warn(

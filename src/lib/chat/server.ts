@@ -218,7 +218,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   const alive = new Set<string>()
   bus.onEvent((event) => {
     if (event.kind === 'joined') alive.add(event.guidPrefix)
-    else if (event.kind !== 'matched') alive.delete(event.guidPrefix)
+    else if (event.kind === 'left' || event.kind === 'dropped') alive.delete(event.guidPrefix)
   })
   const reconciler = new Reconciler(bus, inbound, store, {
     name,
@@ -272,16 +272,26 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   let presenceReaders = 0
   bus.onEvent((event) => {
     if (event.kind === 'joined') presence.participantJoined(event.guidPrefix)
-    else if (event.kind !== 'matched') {
+    else if (event.kind === 'left' || event.kind === 'dropped') {
       options.noteInstances(presence.instances())
       presence.participantGone(event.guidPrefix)
-    } else if (event.entity === 'writer' && event.topic === 'presence') {
+    } else if (event.kind === 'matched' && event.entity === 'writer' && event.topic === 'presence') {
       if (event.count > presenceReaders) presence.readerMatched()
       presenceReaders = event.count
     }
   })
   bus.onEvent((event) => exchange.onBusEvent(event))
-  bus.onEvent((event) => logBusEvent(logger, event))
+  const warnedAt = new Map<string, number>()
+  bus.onEvent((event) => {
+    if (event.kind !== 'ignored') return logBusEvent(logger, event)
+    metrics.ignoredSamples.inc({topic: 'messages', reason: event.reason})
+    // A warning per writer every 10 s at most: a peer that keeps sending them must not flood the log.
+    const now = Date.now()
+    if (now - (warnedAt.get(event.writer) ?? -Infinity) < 10_000) return
+    if (warnedAt.size >= 1000) warnedAt.clear()
+    warnedAt.set(event.writer, now)
+    logger.warn(`Ignored a malformed batch of chatdds Messages from ${event.participantName ?? `DDS writer ${event.writer}`}: ${event.detail}`)
+  })
   controlPlane.start()
   presence.start()
   exchange.start()
@@ -357,7 +367,7 @@ function assemble(bus: Bus, options: CoreOptions): Core {
   }
 }
 
-function logBusEvent(logger: Logger, event: BusEvent): void {
+function logBusEvent(logger: Logger, event: Exclude<BusEvent, {kind: 'ignored'}>): void {
   if (event.kind === 'matched') {
     const other = event.entity === 'writer' ? 'reader' : 'writer'
     const line = `${event.count} ${other}${event.count === 1 ? '' : 's'}`

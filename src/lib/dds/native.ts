@@ -16,6 +16,8 @@ export type NativeEvent =
  */
 export interface NativeParticipantConfig {
   name: string
+  /** Announced in discovery (may be empty): participants announcing the same non-empty user data are kin. */
+  userData: string
   interface: string
   multicast: boolean
   multicastAddress: string
@@ -44,6 +46,11 @@ export interface NativeEndpointQos {
   partitions: string[]
 }
 
+export interface NativeReaderQos extends NativeEndpointQos {
+  /** Drop the samples of kin participants (this one included) before they reach JS. */
+  ignoreKin: boolean
+}
+
 export interface NativeWriterQos extends NativeEndpointQos {
   /** Seconds. */
   heartbeatPeriod: number
@@ -52,11 +59,13 @@ export interface NativeWriterQos extends NativeEndpointQos {
 export interface NativeParticipant {
   /** Handle of a new writer or reader. */
   createEndpoint(kind: 'writer', qos: NativeWriterQos): number
-  createEndpoint(kind: 'reader', qos: NativeEndpointQos): number
+  createEndpoint(kind: 'reader', qos: NativeReaderQos): number
   /** Sequence number of the written sample, or -1 when the writer history is full. */
   write(writer: number, text: string): number
   writerGuid(writer: number): string
   matched(entity: number): number
+  /** Endpoints matched with that writer or reader whose participant is not kin. */
+  strangers(entity: number): number
   /** Waits on a worker thread; false when `seconds` passed first or the writer was deleted meanwhile. */
   waitForAcknowledgments(writer: number, seconds: number): Promise<boolean>
   deleteEntity(entity: number): void

@@ -2,7 +2,7 @@
 import {EventEmitter} from 'node:events'
 import {assertHostInterface, discoveryWindowMs, INITIAL_ANNOUNCEMENTS, resolveConfig, validateDomain} from './config.js'
 import {isSecure} from './security.js'
-import {nativeBinding, type NativeEndpointQos, type NativeEvent, type NativeParticipant, type NativeParticipantConfig, type NativeWriterQos} from './native.js'
+import {nativeBinding, type NativeEvent, type NativeParticipant, type NativeParticipantConfig, type NativeReaderQos, type NativeWriterQos} from './native.js'
 import {
   DEFAULT_DOMAIN,
   TOPIC_NAME,
@@ -44,8 +44,8 @@ const isSeconds = (value: unknown): value is number => typeof value === 'number'
 
 /** @internal Validates a writer or reader QoS and fills in every default: what the binding's createEndpoint takes. */
 export function nativeEndpointQos(kind: 'writer', qos?: WriterQos): NativeWriterQos
-export function nativeEndpointQos(kind: 'reader', qos?: ReaderQos): NativeEndpointQos
-export function nativeEndpointQos(kind: 'writer' | 'reader', qos: WriterQos = {}): NativeEndpointQos | NativeWriterQos {
+export function nativeEndpointQos(kind: 'reader', qos?: ReaderQos): NativeReaderQos
+export function nativeEndpointQos(kind: 'writer' | 'reader', qos: WriterQos & ReaderQos = {}): NativeReaderQos | NativeWriterQos {
   if (typeof qos !== 'object' || qos === null) throw new DdsError('EINVAL', `A ${kind} QoS must be an object, got ${String(qos)}.`)
   const {reliable, durability, history, maxSamples, partitions, topic} = {...ENDPOINT_DEFAULTS, ...stripUndefined(qos as EndpointQos)}
   if (typeof reliable !== 'boolean') throw new DdsError('EINVAL', `reliable must be true or false, got ${String(reliable)}.`)
@@ -62,7 +62,7 @@ export function nativeEndpointQos(kind: 'writer' | 'reader', qos: WriterQos = {}
   if (!Array.isArray(partitions) || !partitions.every((name) => typeof name === 'string' && name.length > 0))
     throw new DdsError('EINVAL', 'Partition names must be non-empty strings.')
   if (typeof topic !== 'string' || topic.length === 0) throw new DdsError('EINVAL', 'A topic name must be a non-empty string.')
-  const common: NativeEndpointQos = {
+  const common = {
     topic,
     reliable,
     transientLocal: durability === 'transient-local',
@@ -71,16 +71,21 @@ export function nativeEndpointQos(kind: 'writer' | 'reader', qos: WriterQos = {}
     maxSamples: history.kind === 'keep-last' ? Math.max(maxSamples, history.depth) : maxSamples,
     partitions: [...partitions],
   }
-  if (kind === 'reader') return common
+  if (kind === 'reader') {
+    const ignoreKin = qos.ignoreKin ?? false
+    if (typeof ignoreKin !== 'boolean') throw new DdsError('EINVAL', `ignoreKin must be true or false, got ${String(ignoreKin)}.`)
+    return {...common, ignoreKin}
+  }
   const heartbeatPeriod = qos.heartbeatPeriod ?? ENDPOINT_DEFAULTS.heartbeatPeriod
   if (!isSeconds(heartbeatPeriod)) throw new DdsError('EINVAL', `heartbeatPeriod must be a number of seconds above 0, got ${String(heartbeatPeriod)}.`)
   return {...common, heartbeatPeriod}
 }
 
 /** @internal What the binding's Participant constructor takes: a resolved DdsConfig, every field present. */
-export function nativeParticipantConfig(name: string, config: DdsConfig): NativeParticipantConfig {
+export function nativeParticipantConfig(name: string, config: DdsConfig, userData = ''): NativeParticipantConfig {
   return {
     name,
+    userData,
     interface: config.interface,
     multicast: config.multicast,
     multicastAddress: config.multicastAddress,
@@ -141,6 +146,8 @@ export interface ReaderEvents {
 export class Participant extends EventEmitter<ParticipantEvents> {
   readonly domain: number
   readonly name: string
+  /** What it announces as DDS user data (ParticipantOptions.userData); empty for none. */
+  readonly userData: string
   /** The resolved settings it joined with. */
   readonly config: DdsConfig
   private native: NativeParticipant | undefined
@@ -156,11 +163,13 @@ export class Participant extends EventEmitter<ParticipantEvents> {
     this.name = options.name ?? `chatdds-${process.pid}`
     if (typeof this.name !== 'string' || this.name.length === 0) throw new DdsError('EINVAL', 'A participant name must be a non-empty string.')
     const config = (this.config = resolveConfig(options.config))
+    const userData = (this.userData = options.userData ?? '')
+    if (typeof userData !== 'string') throw new DdsError('EINVAL', 'userData must be a string.')
     this.secure = isSecure(config)
     assertHostInterface(config.interface)
     const {Participant: NativeParticipantClass} = nativeBinding()
     try {
-      this.native = new NativeParticipantClass(this.domain, nativeParticipantConfig(this.name, config), (batch) => this.dispatch(batch))
+      this.native = new NativeParticipantClass(this.domain, nativeParticipantConfig(this.name, config, userData), (batch) => this.dispatch(batch))
     } catch (error) {
       nativeError(error)
     }
@@ -355,6 +364,15 @@ abstract class Endpoint<Events extends Record<keyof Events, unknown[]>> extends 
     }
   }
 
+  protected strangers(): number {
+    this.check()
+    try {
+      return this.native.strangers(this.handle)
+    } catch (error) {
+      nativeError(error)
+    }
+  }
+
   close(): void {
     if (this.closed) return
     this.markClosed()
@@ -394,6 +412,11 @@ export class Writer extends Endpoint<WriterEvents> {
     return this.matched()
   }
 
+  /** Matched readers of participants that are not kin (ParticipantOptions.userData). */
+  get strangerReaders(): number {
+    return this.strangers()
+  }
+
   /**
    * Resolves true once every matched reader acknowledged every sample, false when `seconds` pass first or the writer
    * closes meanwhile. Waits on a worker thread: the event loop runs on.
@@ -417,5 +440,10 @@ export class Reader extends Endpoint<ReaderEvents> {
   get matchedWriters(): number {
     this.check()
     return this.matched()
+  }
+
+  /** Matched writers of participants that are not kin (ParticipantOptions.userData). */
+  get strangerWriters(): number {
+    return this.strangers()
   }
 }

@@ -46,6 +46,12 @@ export interface ParticipantOptions {
   /** Participant name, visible to other participants (spy shows it). */
   name?: string
   config?: Partial<DdsConfig>
+  /**
+   * Announced to the domain in discovery (DDS user data). Participants announcing the same non-empty user data
+   * are kin: a reader can ignore their samples (ReaderQos.ignoreKin), and Writer.strangerReaders /
+   * Reader.strangerWriters count only the endpoints of the others. Default none.
+   */
+  userData?: string
 }
 
 /** QoS of a writer or reader. A new field goes here, in participant.ts's ENDPOINT_DEFAULTS and nativeEndpointQos, and in the binding's ReadEndpointQos. */
@@ -69,7 +75,10 @@ export interface WriterQos extends EndpointQos {
   heartbeatPeriod?: number
 }
 
-export type ReaderQos = EndpointQos
+export interface ReaderQos extends EndpointQos {
+  /** Drop every sample written by a kin participant (ParticipantOptions.userData), this one included. Default false. */
+  ignoreKin?: boolean
+}
 
 /** One sample read from `User Messages`, with the parts of its SampleInfo chatdds uses. */
 export interface Sample {

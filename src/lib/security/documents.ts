@@ -5,12 +5,13 @@
  */
 import {AUX_TOPIC_NAMES} from '../chat/bus.js'
 import {TOPIC_NAME} from '../dds/types.js'
+import {BATCH_TOPIC} from '../wire/batch.js'
 
 /** Every domain a cluster may use (the RTPS port formula's range): a PKI is not tied to one --domain. */
 const DOMAINS = '<domains><id_range><min>0</min><max>232</max></id_range></domains>'
 
-/** The topics chatdds reads and writes: `User Messages` and the two of the cluster's own state. */
-export const CHATDDS_TOPICS = [TOPIC_NAME, ...Object.values(AUX_TOPIC_NAMES)]
+/** The topics chatdds reads and writes: `User Messages`, the instances' batches of it, and the two of the cluster's own state. */
+export const CHATDDS_TOPICS = [TOPIC_NAME, BATCH_TOPIC, ...Object.values(AUX_TOPIC_NAMES)]
 
 /**
  * Everything protected: only authenticated participants take part; discovery (SEDP), liveliness and every

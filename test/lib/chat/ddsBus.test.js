@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import {DdsBus} from '../../../dist/lib/chat/ddsBus.js'
 import {Participant} from '../../../dist/lib/dds/index.js'
+import {INSTANCE_USER_DATA} from '../../../dist/lib/wire/index.js'
 import {eventually, randomDomain} from '../../helpers.js'
 
 describe('DdsBus over an existing participant', function () {
@@ -15,7 +16,7 @@ describe('DdsBus over an existing participant', function () {
     const domain = randomDomain()
     const peer = new DdsBus({domain, name: 'peer'})
     closing.push(peer)
-    const participant = new Participant({domain, name: 'late'})
+    const participant = new Participant({domain, name: 'late', userData: INSTANCE_USER_DATA})
     assert.equal(await participant.findNamesake(), undefined)
     assert.deepEqual([...participant.participants.values()], ['peer'])
     const bus = new DdsBus({participant})

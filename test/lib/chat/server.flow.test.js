@@ -30,13 +30,27 @@ describe('chat server: flow control', () => {
     assert.equal(framesOfType(v1, 'ack').length, 0)
 
     server.bus.unstall()
-    const expected = [...texts, ...Array.from({length: 5}, (_, i) => `v${i}`)]
+    const v1Texts = Array.from({length: 5}, (_, i) => `v${i}`)
+    const expected = [...texts, ...v1Texts]
+    // Exactly once each, and each sender's in the order sent (two senders may interleave either way).
+    const inOrder = (received) => {
+      assert.deepEqual([...received].sort(), [...expected].sort())
+      assert.deepEqual(
+        received.filter((t) => t.startsWith('p')),
+        texts,
+      )
+      assert.deepEqual(
+        received.filter((t) => t.startsWith('v')),
+        v1Texts,
+      )
+    }
     await eventually(() => plain.texts.length === expected.length)
-    assert.deepEqual(plain.texts, expected)
+    inOrder(plain.texts)
     await eventually(() => framesOfType(v1, 'message').length === expected.length)
+    inOrder(framesOfType(v1, 'message').map((m) => m.text))
     assert.deepEqual(
       framesOfType(v1, 'message').map((m) => m.text),
-      expected,
+      plain.texts,
     )
     assert.deepEqual(
       framesOfType(v1, 'ack').map((a) => a.ref),

@@ -113,11 +113,11 @@ describe('chat server: ends of connections and of the server', () => {
     const hub = new MemoryHub()
     const bus = new MemoryBus(hub, {name: 'chat-1'})
     let failure
-    const write = bus.publish.bind(bus)
+    const write = bus.publishMany.bind(bus)
     // What the binding throws when the writer went away under the server: not EBUSY, so nothing to retry.
-    bus.publish = (message) => {
+    bus.publishMany = (messages) => {
       if (failure) throw failure
-      return write(message)
+      return write(messages)
     }
     const server = await startMemoryServer({name: 'chat-1', bus}, {hub})
     const other = await startMemoryServer({name: 'chat-2'}, {hub})

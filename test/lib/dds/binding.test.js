@@ -135,6 +135,46 @@ describe('DDS binding', function () {
     assert.deepEqual(chatMessages, [])
   })
 
+  it('tells kin (the same user data) from strangers: ignoreKin drops kin samples, strangerReaders/strangerWriters count only the others', async () => {
+    const domain = randomDomain()
+    const kin = {domain, userData: 'kin-test/1'}
+    const a = open({...kin, name: 'kin-a'})
+    const b = open({...kin, name: 'kin-b'})
+    const stranger = open({domain, name: 'stranger'})
+    const other = open({domain, name: 'other-kind', userData: 'kin-test/2'})
+    assert.equal(a.userData, 'kin-test/1')
+    assert.equal(stranger.userData, '')
+    const reader = a.createReader({ignoreKin: true})
+    const plainReader = a.createReader()
+    const writers = [a, b, stranger, other].map((participant) => participant.createWriter())
+    const strangerReader = stranger.createReader()
+    const received = []
+    const all = []
+    reader.on('samples', (samples) => received.push(...samples.map((sample) => sample.message)))
+    plainReader.on('samples', (samples) => all.push(...samples.map((sample) => sample.message)))
+    // Every writer matches a's two readers and the stranger's one.
+    await eventually(
+      () =>
+        reader.matchedWriters === 4 &&
+        plainReader.matchedWriters === 4 &&
+        strangerReader.matchedWriters === 4 &&
+        writers.every((writer) => writer.matchedReaders === 3),
+    )
+    assert.equal(writers[0].strangerReaders, 1)
+    assert.equal(reader.strangerWriters, 2)
+    // Without user data a participant has no kin, not even itself: every match is a stranger's.
+    assert.equal(writers[2].strangerReaders, 3)
+    assert.equal(strangerReader.strangerWriters, 4)
+    writers.forEach((writer, i) => writer.write(`from ${['a', 'b', 'stranger', 'other'][i]}`))
+    await eventually(() => all.length === 4)
+    await eventually(() => received.length === 2)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    assert.deepEqual(received.sort(), ['from other', 'from stranger'])
+    assert.deepEqual(all.sort(), ['from a', 'from b', 'from other', 'from stranger'])
+    stranger.close()
+    await eventually(() => writers[0].strangerReaders === 0 && reader.strangerWriters === 1)
+  })
+
   it('reports EBUSY instead of blocking when the history is full of unacknowledged samples, and loses nothing', async () => {
     const domain = randomDomain()
     const sub = start(process.execPath, [peer, 'sub', String(domain), '30'])

@@ -62,8 +62,11 @@ describe('security PKI', function () {
     for (const kind of ['discovery', 'liveliness', 'rtps']) assert.match(verified(files.governance), new RegExp(`<${kind}_protection_kind>ENCRYPT</`))
     const permissions = verified(files.permissions)
     assert.match(permissions, /<subject_name>CN=chat-1,O=chatdds<\/subject_name>/)
-    assert.match(permissions, /<publish><topics><topic>User Messages<\/topic><topic>chatdds History<\/topic><topic>chatdds Presence<\/topic><\/topics><\/publish>/)
-    assert.deepEqual(CHATDDS_TOPICS, ['User Messages', 'chatdds History', 'chatdds Presence'])
+    assert.match(
+      permissions,
+      /<publish><topics><topic>User Messages<\/topic><topic>chatdds Messages<\/topic><topic>chatdds History<\/topic><topic>chatdds Presence<\/topic><\/topics><\/publish>/,
+    )
+    assert.deepEqual(CHATDDS_TOPICS, ['User Messages', 'chatdds Messages', 'chatdds History', 'chatdds Presence'])
     const readOnly = verified(pki.files('spy').permissions)
     assert.doesNotMatch(readOnly, /<publish>/)
     assert.match(readOnly, /<subscribe><topics><topic>User Messages<\/topic>/)
