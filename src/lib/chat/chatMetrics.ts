@@ -86,7 +86,7 @@ export function createChatMetrics(read: MetricSources) {
   const recorded = {
     messagesIn: counter(METRIC_NAMES.messagesIn, 'Chat messages received from websocket clients.', ['protocol'], byProtocol),
     messagesOut: counter(METRIC_NAMES.messagesOut, 'Chat messages sent to websocket clients (replays included).', ['protocol'], byProtocol),
-    samplesRead: counter(METRIC_NAMES.samplesRead, 'Samples read from the DDS topic.'),
+    samplesRead: counter(METRIC_NAMES.samplesRead, 'Chat messages read from DDS (one per User Messages sample; each message of a chatdds Messages batch once).'),
     latency: new Histogram({
       name: METRIC_NAMES.latency,
       help: "Time from the sender's timestamp (envelope ts, else the DDS source timestamp) to reception by this instance.",
@@ -109,7 +109,7 @@ export function createChatMetrics(read: MetricSources) {
       'reason',
     ]),
   }
-  counterReadAtScrape(METRIC_NAMES.samplesWritten, 'Samples written to the DDS topic.', read.samplesWritten)
+  counterReadAtScrape(METRIC_NAMES.samplesWritten, 'Chat messages written to DDS (each once, however many samples carried it).', read.samplesWritten)
   gauge(METRIC_NAMES.matchedReaders, "DDS readers matched by this instance's writer (its own included).", read.matchedReaders)
   gauge(METRIC_NAMES.matchedWriters, "DDS writers matched by this instance's reader (its own included).", read.matchedWriters)
   counterReadAtScrape(METRIC_NAMES.writerBusy, 'Writes refused because the DDS writer history was full (retried later, never dropped).', read.writerBusy)

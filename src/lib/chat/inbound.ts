@@ -1,6 +1,8 @@
 /**
- * What comes in from `User Messages`, turned into messages delivered once and, per writer, in
- * sequence order. DDS delivers each writer's samples in order; a jump in a writer's sequence numbers
+ * What comes in from DDS (foreign programs' `User Messages` samples, and the instances' messages that
+ * the bus took out of their `chatdds Messages` batches: one Sample per message either way), turned into
+ * messages delivered once and, per writer, in sequence order. DDS delivers each writer's samples in
+ * order; a jump in a writer's sequence numbers
  * means samples were missed (a stall or a partition outlived the lease, and the writer matched this
  * reader again as a new one). The writer's later samples are then held, the missing ones asked of
  * the peers (reconcile.ts), and everything is delivered in order once they arrive — or, if no peer
