@@ -1,11 +1,13 @@
-// DdsBus over a participant that joined before it (the name check): no discovery event is lost.
+// DdsBus: over a participant that joined before it (the name check) no discovery event is lost; messages go to the
+// other instances in batches, and to strangers (non-instance readers of User Messages) one sample each.
 import assert from 'node:assert/strict'
 import {DdsBus} from '../../../dist/lib/chat/ddsBus.js'
 import {Participant} from '../../../dist/lib/dds/index.js'
 import {INSTANCE_USER_DATA} from '../../../dist/lib/wire/index.js'
+import {MAX_BATCH_CHARS} from '../../../dist/lib/chat/ddsBus.js'
 import {eventually, randomDomain} from '../../helpers.js'
 
-describe('DdsBus over an existing participant', function () {
+describe('DdsBus', function () {
   this.timeout(20_000)
   const closing = []
   afterEach(() => {
@@ -42,5 +44,69 @@ describe('DdsBus over an existing participant', function () {
         {kind: 'left', name: 'peer', guidPrefix: peer.guidPrefix},
       ],
     )
+  })
+
+  it('sends a run of messages as one batch with contiguous ids, splits what one sample cannot carry, and copies each to strangers only while one reads', async () => {
+    const domain = randomDomain()
+    const a = new DdsBus({domain, name: 'a'})
+    const b = new DdsBus({domain, name: 'b'})
+    closing.push(a, b)
+    const got = {a: [], b: []}
+    a.onSamples((batch) => got.a.push(...batch))
+    b.onSamples((batch) => got.b.push(...batch))
+    await eventually(() => a.status().matchedReaders === 2 && b.status().matchedReaders === 2)
+
+    const first = a.publishMany(['one', 'two', 'three'])
+    assert.equal(first.length, 3)
+    const writer = first[0].writer
+    assert.deepEqual(
+      first.map((r) => r.id),
+      [1, 2, 3].map((seq) => `${writer}:${seq}`),
+    )
+    // More than one sample carries: the bus writes a prefix and says so.
+    const big = 'x'.repeat(MAX_BATCH_CHARS / 2 + 1)
+    assert.equal(a.publishMany([big, big, 'after']).length, 1)
+    assert.deepEqual(
+      a.publishMany([big, 'after']).map((r) => r.seq),
+      [5, 6],
+    )
+    await eventually(() => got.b.length === 6 && got.a.length === 6)
+    for (const received of [got.a, got.b]) {
+      assert.deepEqual(
+        received.map((s) => [s.id, s.seq, s.message.length > 10 ? 'big' : s.message, s.participantName]),
+        [
+          [`${writer}:1`, 1, 'one', 'a'],
+          [`${writer}:2`, 2, 'two', 'a'],
+          [`${writer}:3`, 3, 'three', 'a'],
+          [`${writer}:4`, 4, 'big', 'a'],
+          [`${writer}:5`, 5, 'big', 'a'],
+          [`${writer}:6`, 6, 'after', 'a'],
+        ],
+      )
+    }
+
+    // A stranger reading User Messages: counted among the readers, and given each message as one sample of its own.
+    const stranger = new Participant({domain, name: 'stranger'})
+    closing.push(stranger)
+    const reader = stranger.createReader()
+    const strange = []
+    reader.on('samples', (batch) => strange.push(...batch.map((s) => s.message)))
+    await eventually(() => a.status().matchedReaders === 3 && reader.matchedWriters === 2)
+    a.publishMany(['seen by all', 'twice'])
+    await eventually(() => strange.length === 2 && got.b.length === 8)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.deepEqual(strange, ['seen by all', 'twice'])
+    // The instances read them once, from the batch: not a second time from User Messages.
+    assert.deepEqual(
+      got.b.slice(6).map((s) => [s.seq, s.message]),
+      [
+        [7, 'seen by all'],
+        [8, 'twice'],
+      ],
+    )
+    assert.equal(got.b.length, 8)
+    assert.equal(got.a.length, 8)
+    stranger.close()
+    await eventually(() => a.status().matchedReaders === 2)
   })
 })
