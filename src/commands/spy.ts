@@ -11,7 +11,9 @@ export default class Spy extends BaseCommand {
   static summary = 'Join the DDS domain directly and print every "User Messages" sample, with where it came from.'
 
   static description = `Spy is a plain DDS reader (RELIABLE, VOLATILE), like the reference servers' reader: it sees what \
-every chatdds instance and every other DDS program on the domain writes, whether or not any websocket client is connected.
+every chatdds instance and every other DDS program on the domain writes, whether or not any websocket client is connected. \
+(chatdds instances send each other their messages in batches on "chatdds Messages"; while a reader that is not an instance, \
+such as spy, is matched they also write each message to "User Messages", one sample each, which is what spy shows.)
 
 Each line shows the local receive time, the writing participant (its name, or its GUID prefix when discovery has not named \
 it), and the room, sender and text of a chatdds envelope or the raw text of a plain message. --json prints one JSON object \
