@@ -175,6 +175,9 @@ class ParticipantListener : public fdds::DomainParticipantListener {
       if (info.status == rtps::ParticipantDiscoveryInfo::DISCOVERED_PARTICIPANT ||
           info.status == rtps::ParticipantDiscoveryInfo::CHANGED_QOS_PARTICIPANT) {
         core_->names[info.info.m_guid.guidPrefix] = event.text;
+        // Fast DDS 2.9 (PDPListener) calls this right after it matched the participant's builtin discovery
+        // endpoints and before any of its user endpoints can match (that takes an SEDP exchange both ways):
+        // a kin participant is known as such before the first of its samples reaches a reader.
         const auto& data = info.info.m_userData.data_vec();
         if (!core_->userData.empty() && std::string(data.begin(), data.end()) == core_->userData) {
           core_->kin.insert(info.info.m_guid.guidPrefix);
