@@ -54,7 +54,10 @@ export interface ParticipantOptions {
   userData?: string
 }
 
-/** QoS of a writer or reader. A new field goes here, in participant.ts's ENDPOINT_DEFAULTS and nativeEndpointQos, and in the binding's ReadEndpointQos. */
+/**
+ * QoS of a writer or reader. A new field goes here, in participant.ts's ENDPOINT_DEFAULTS and nativeEndpointQos, and in
+ * the binding's ReadEndpointQos (a reader-only or writer-only one in ReaderQos / WriterQos, defaulted in nativeEndpointQos).
+ */
 export interface EndpointQos {
   /** Default RELIABLE (the wire contract). */
   reliable?: boolean

@@ -245,8 +245,12 @@ describe('DDS binding', function () {
     assert.throws(() => new Participant({config: {ttl: 256}}), einval(/^DDS setting ttl must be an integer from 1 to 255, got 256\.$/))
     assert.throws(() => new Participant({config: {maxParticipantId: 1.5}}), einval(/^DDS setting maxParticipantId must be an integer/))
     assert.throws(() => new Participant({config: {multicastAddress: 'group'}}), einval(/^DDS multicast address "group" is not an IPv4 address/))
+    // @ts-expect-error
+    assert.throws(() => new Participant({userData: 5}), einval(/^userData must be a string\.$/))
     const participant = open({domain: randomDomain(), name: 'wrapper-validation'})
     assert.throws(() => participant.createWriter({maxSamples: 0}), einval(/^maxSamples must be a positive integer, got 0\.$/))
+    // @ts-expect-error
+    assert.throws(() => participant.createReader({ignoreKin: 'yes'}), einval(/^ignoreKin must be true or false, got yes\.$/))
     assert.throws(() => participant.createWriter({heartbeatPeriod: 0}), einval(/^heartbeatPeriod must be a number of seconds above 0, got 0\.$/))
     // @ts-expect-error
     assert.throws(() => participant.createWriter({durability: 'forever'}), einval(/^durability must be "volatile" or "transient-local"/))
