@@ -83,7 +83,8 @@ class Tally {
 
 describe('burst through 3 instances (issue 10 regression guard)', function () {
   this.timeout(DEADLINE_MS + 60_000)
-  after(() => killAll())
+  // Each test's instances go before the next starts: its random domain may be the same.
+  afterEach(() => killAll())
 
   it(`${TOTAL.toLocaleString('en')} messages from a sender on each instance reach every receiver complete, exactly once, in per-writer order (default settings)`, async () => {
     const instances = await startInstances(INSTANCES, {prefix: 'burst', extra: ['--quiet']})
@@ -95,7 +96,7 @@ describe('burst through 3 instances (issue 10 regression guard)', function () {
     execFileSync('make', ['-s', '-C', path.join(root, 'test', 'foreign')], {stdio: 'inherit'})
     const domain = randomDomain()
     const sub = start(path.join(root, 'test', 'foreign', 'build', 'foreign-sub'), ['--count', String(FOREIGN_TOTAL), '--domain', String(domain), '--timeout', '150'])
-    const instances = await startInstances(INSTANCES, {domain, prefix: 'burst', extra: ['--quiet']})
+    const instances = await startInstances(INSTANCES, {domain, prefix: 'burst-foreign', extra: ['--quiet']})
     // Every instance counts the foreign reader among those its messages go to: its 3 peers' batch readers + foreign-sub.
     await eventually(async () => {
       for (const {port} of instances) if ((await getJson(port, '/readyz')).matchedReaders < INSTANCES + 1) return false
