@@ -14,7 +14,10 @@ import {AUX_TOPIC_NAMES, type AuxTopic, type Bus, type BusEvent, type BusStatus}
  * A new participant, or one that already joined (instance.ts checks its name first; it must have been created
  * with `userData: INSTANCE_USER_DATA`); the bus closes it.
  */
-export type DdsBusOptions = {domain: number; name: string; config?: Partial<DdsConfig>} | {participant: Participant}
+export type DdsBusOptions = ({domain: number; name: string; config?: Partial<DdsConfig>} | {participant: Participant}) & {
+  /** Unacknowledged samples the `User Messages` writer holds for strangers before later messages wait; default DEFAULT_MAX_SAMPLES. */
+  strangerHistory?: number
+}
 
 /** One batch carries about this many characters at most (one message longer than it goes alone): one UDP datagram, mostly. */
 export const MAX_BATCH_CHARS = 60_000
@@ -73,7 +76,7 @@ export class DdsBus implements Bus {
       this.guidPrefix = this.participant.guidPrefix
       // The wire contract's QoS (RELIABLE, KEEP_ALL); history bounds are the library's tuned defaults.
       this.reader = this.participant.createReader({reliable: true, history: {kind: 'keep-all'}, ignoreKin: true})
-      this.writer = this.participant.createWriter({reliable: true, history: {kind: 'keep-all'}})
+      this.writer = this.participant.createWriter({reliable: true, history: {kind: 'keep-all'}, maxSamples: options.strangerHistory})
       this.batchReader = this.participant.createReader({topic: BATCH_TOPIC, reliable: true, history: {kind: 'keep-all'}})
       this.batchWriter = this.participant.createWriter({topic: BATCH_TOPIC, reliable: true, history: {kind: 'keep-all'}, maxSamples: BATCH_HISTORY})
       for (const topic of Object.keys(AUX_QOS) as AuxTopic[]) {

@@ -5,13 +5,16 @@ import {DdsBus} from '../../../dist/lib/chat/ddsBus.js'
 import {Participant} from '../../../dist/lib/dds/index.js'
 import {INSTANCE_USER_DATA} from '../../../dist/lib/wire/index.js'
 import {MAX_BATCH_CHARS} from '../../../dist/lib/chat/ddsBus.js'
-import {eventually, randomDomain} from '../../helpers.js'
+import {execFileSync} from 'node:child_process'
+import path from 'node:path'
+import {eventually, killAll, randomDomain, root, start} from '../../helpers.js'
 
 describe('DdsBus', function () {
   this.timeout(20_000)
   const closing = []
-  afterEach(() => {
+  afterEach(async () => {
     for (const thing of closing.splice(0)) thing.close()
+    await killAll()
   })
 
   it('reports the participants discovered before it to the handlers registered at once, as joined, once each', async () => {
@@ -108,5 +111,54 @@ describe('DdsBus', function () {
     assert.equal(got.a.length, 8)
     stranger.close()
     await eventually(() => a.status().matchedReaders === 2)
+  })
+
+  it("makes later messages wait, never drops a copy, while a stranger's reader does not acknowledge (SIGSTOP)", async function () {
+    this.timeout(120_000)
+    execFileSync('make', ['-s', '-C', path.join(root, 'test', 'foreign')], {stdio: 'inherit'})
+    const domain = randomDomain()
+    const total = 5000
+    const sub = start(path.join(root, 'test', 'foreign', 'build', 'foreign-sub'), ['--count', String(total), '--domain', String(domain), '--timeout', '90'])
+    // A small history for the strangers' copies, so that a stopped reader fills it well within the 5 s lease.
+    const bus = new DdsBus({domain, name: 'writer', strangerHistory: 500})
+    closing.push(bus)
+    await eventually(() => bus.status().matchedReaders === 2, 30_000)
+    const texts = Array.from({length: total}, (_, i) => `copy ${i}`)
+    let next = 0
+    let busy = 0
+    /** Writes what it can; true once all of them are written. */
+    const pump = () => {
+      while (next < total) {
+        try {
+          next += bus.publishMany(texts.slice(next, next + 100)).length
+        } catch (error) {
+          if (error.code !== 'EBUSY') throw error
+          busy++
+          return false
+        }
+      }
+      return true
+    }
+    process.kill(sub.pid, 'SIGSTOP')
+    try {
+      const stalledAt = Date.now()
+      while (busy === 0 && Date.now() - stalledAt < 2000) {
+        pump()
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      // The copies it had no room for wait, and so does every later message: nothing was written past them.
+      assert.ok(busy > 0, 'the bus never said EBUSY while the stranger was stopped')
+      assert.ok(next >= 500 && next < total, `wrote ${next}`)
+    } finally {
+      process.kill(sub.pid, 'SIGCONT')
+    }
+    while (!pump()) await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.deepEqual(await sub.exited, {code: 0, signal: null}, sub.output().slice(-1000))
+    const lines = sub
+      .output()
+      .split('\n')
+      .filter((line) => line && !line.startsWith('foreign-sub:'))
+    assert.equal(lines.length, total)
+    assert.deepEqual(lines, texts)
   })
 })
