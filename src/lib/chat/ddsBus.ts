@@ -26,8 +26,8 @@ export const MAX_BATCH_CHARS = 60_000
  * and the publisher waits. Each may be up to MAX_BATCH_CHARS, and Fast DDS keeps the buffers it grew.
  */
 export const BATCH_HISTORY = 2_000
-const FIRST_RETRY_MS = 1
-const MAX_RETRY_MS = 50
+/** How often copies for strangers that found the writer full are tried again (the publisher's own retries also try). */
+const BACKLOG_RETRY_MS = 5
 
 /** Writer GUID = participant GUID prefix (24 hex digits) + entity id (8). */
 const PREFIX_LENGTH = 24
@@ -52,7 +52,6 @@ export class DdsBus implements Bus {
   /** `User Messages` copies for strangers that the writer had no room for yet, in order. */
   private strangerBacklog: string[] = []
   private backlogTimer: NodeJS.Timeout | undefined
-  private backlogRetryMs = FIRST_RETRY_MS
   private readonly sampleHandlers: Array<(batch: Sample[]) => void> = []
   private reported = {readers: -1, writers: -1}
   private readonly auxWriters = new Map<AuxTopic, Writer>()
@@ -198,16 +197,12 @@ export class DdsBus implements Bus {
       if (!(error instanceof DdsError && error.code === 'EBUSY')) written = this.strangerBacklog.length
     }
     this.strangerBacklog = written === this.strangerBacklog.length ? [] : this.strangerBacklog.slice(written)
-    if (this.strangerBacklog.length === 0) {
-      this.backlogRetryMs = FIRST_RETRY_MS
-      return true
-    }
+    if (this.strangerBacklog.length === 0) return true
     if (!this.backlogTimer && !this.closed) {
       this.backlogTimer = setTimeout(() => {
         this.backlogTimer = undefined
-        this.backlogRetryMs = Math.min(MAX_RETRY_MS, this.backlogRetryMs * 2)
         if (!this.closed) this.drainBacklog()
-      }, this.backlogRetryMs)
+      }, BACKLOG_RETRY_MS)
     }
     return false
   }
